@@ -1,0 +1,78 @@
+# Makefile: the two commands of the README and the pieces they are made of.
+#   make demo   starts the server with the demo users on http://127.0.0.1:8080
+#   make test   runs every test: Go (with -race), end to end in Node, browser, brief fuzzing
+# Each target does its own set-up, so both work on a fresh machine.
+
+SHELL      := /bin/bash
+GO         ?= go
+ADDR       ?= 127.0.0.1:8080
+FUZZTIME   ?= 5s
+NODE_DEPS  := test/node_modules/.package-lock.json
+CLIENT_JS  := public/lib/socket.io.min.js
+
+.PHONY: demo test setup setup-go setup-node setup-apt check unit e2e fuzz load build clean
+
+demo: setup-go setup-node
+	DEMO=1 ADDR=$(ADDR) $(GO) run ./cmd/server
+
+test: setup check unit e2e fuzz
+	@echo "make test: all suites passed"
+
+setup: setup-apt setup-go setup-node
+
+# setup-apt installs the system packages the suites drive (redis-server, chromium) when missing.
+setup-apt:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+setup-go:
+	$(GO) mod download
+
+# setup-node installs the pinned npm packages (socket.io-client for the demo page and the
+# end-to-end suites, the Node reference server, playwright-core) and copies the browser
+# build of socket.io-client where the server embeds it.
+setup-node: $(NODE_DEPS) $(CLIENT_JS)
+
+$(NODE_DEPS): test/package.json test/package-lock.json
+	cd test && npm ci --no-audit --no-fund --loglevel=error
+
+$(CLIENT_JS): $(NODE_DEPS)
+	cp test/node_modules/socket.io-client/dist/socket.io.min.js $(CLIENT_JS)
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/node_modules/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e: setup-node
+	$(GO) test -race -count=1 -tags e2e -timeout 15m ./test/...
+
+# fuzz runs every fuzz target briefly (FUZZTIME each); run longer by hand with FUZZTIME=10m.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null; \
+	  done; \
+	done
+
+# load runs the engine side by side with the Node reference server and prints ratios.
+load: setup-node
+	bash test/load/run.sh
+
+build:
+	$(GO) build -o bin/server ./cmd/server
+	$(GO) build -o bin/conformance ./cmd/conformance
+
+clean:
+	rm -rf bin
