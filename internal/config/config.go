@@ -1,0 +1,258 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"rtserver/internal/auth"
+)
+
+// MinSecretLen is the shortest JWT_SECRET accepted, in bytes.
+const MinSecretLen = auth.MinSecretLen
+
+// Log formats.
+const (
+	LogText = "text"
+	LogJSON = "json"
+)
+
+// Config is the whole server configuration. Each field names its
+// environment variable and default; [Default] returns the defaults and
+// [FromEnv] applies the environment on top and validates.
+type Config struct {
+	// Addr is the listen address (ADDR). Default ":8080".
+	Addr string
+	// DataDir holds the SQLite database and the generated JWT secret
+	// (DATA_DIR). Default "./data".
+	DataDir string
+
+	// JWTSecret is the HS256 secret, at least 32 bytes (JWT_SECRET).
+	// Default empty: a random secret is generated on first start and kept
+	// in DataDir; see [Config.ResolveSecret].
+	JWTSecret Secret
+	// JWTPublicKeyFile is a PEM public key (RSA ≥ 2048 bits for RS256,
+	// ECDSA P-256 for ES256, Ed25519 for EdDSA) whose tokens are accepted
+	// too, for tokens minted by another service (JWT_PUBLIC_KEY_FILE).
+	// Default empty: only the server's own tokens.
+	JWTPublicKeyFile string
+	// JWTPublicKeyID is the kid accepted with that key
+	// (JWT_PUBLIC_KEY_ID). Default empty: the key's RFC 7638 thumbprint.
+	// Tokens without a kid are accepted either way.
+	JWTPublicKeyID string
+	// JWTIssuer is written as iss and required in every token when set
+	// (JWT_ISSUER). Default empty: not checked.
+	JWTIssuer string
+	// JWTAudience is written as aud and required in every token when set
+	// (JWT_AUDIENCE). Default empty: not checked.
+	JWTAudience string
+	// TokenTTL is how long issued tokens and sessions last (TOKEN_TTL).
+	// Default 15m.
+	TokenTTL time.Duration
+
+	// AllowedOrigins lists the exact origins (scheme://host[:port]) allowed
+	// for CORS, socket handshakes and cookie authentication
+	// (ALLOWED_ORIGINS, comma-separated). Default empty: none.
+	AllowedOrigins []string
+	// AuthSources lists where the socket handshake looks for a credential,
+	// a subset of auth, header, query, cookie in that precedence
+	// (AUTH_SOURCES, comma-separated). Default all four.
+	AuthSources []string
+	// AuthAfterConnect lets a socket connect without a credential and
+	// authenticate in-band within AuthTimeout (AUTH_AFTER_CONNECT=1).
+	// Default false.
+	AuthAfterConnect bool
+	// AuthTimeout bounds authenticate-after-connect (AUTH_TIMEOUT).
+	// Default 10s.
+	AuthTimeout time.Duration
+	// Demo seeds the demo users into an empty store (DEMO=1). Default false.
+	Demo bool
+
+	// LogFormat is "text" or "json" (LOG_FORMAT). Default "json".
+	LogFormat string
+	// LogLevel is debug, info, warn or error (LOG_LEVEL). Default info.
+	LogLevel slog.Level
+	// TrustedProxies lists the proxies (IPs or CIDRs) whose
+	// X-Forwarded-For is believed (TRUSTED_PROXIES, comma-separated).
+	// Default empty: none, the peer address is the client.
+	TrustedProxies []string
+
+	// EventRate is the sustained events per second a socket may send
+	// (EVENT_RATE). Default 20.
+	EventRate float64
+	// EventBurst is how many events a socket may send at once (EVENT_BURST).
+	// Default 40.
+	EventBurst int
+	// MaxRoomsPerSocket caps the rooms one socket is in
+	// (MAX_ROOMS_PER_SOCKET). Default 100.
+	MaxRoomsPerSocket int
+	// MaxSocketsPerUser caps a user's concurrent sockets
+	// (MAX_SOCKETS_PER_USER). Default 20; 0 means no cap.
+	MaxSocketsPerUser int
+	// MaxPayload is the largest message or polling body in bytes
+	// (MAX_PAYLOAD: a byte count, or with a suffix KB, KiB, MB, MiB; KB and
+	// MB are 1024-based). Default 100 KiB; at most 64 MiB.
+	MaxPayload int
+	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT).
+	// Default 10s.
+	ShutdownTimeout time.Duration
+	// ChatMaxText is the longest chat text in bytes (CHAT_MAX_TEXT).
+	// Default 4096; at most MaxPayload.
+	ChatMaxText int
+	// HistoryLimit is how many messages are kept per room
+	// (HISTORY_LIMIT). Default 1000.
+	HistoryLimit int
+	// PublishAPIKeys are the credentials of the publish API
+	// (PUBLISH_API_KEYS, comma-separated, each at least 16 bytes).
+	// Default empty: the publish API refuses everyone.
+	PublishAPIKeys []Secret
+	// LegacyClients also accepts socket.io-client v2 (Engine.IO 3)
+	// (LEGACY_CLIENTS=1). Default false.
+	LegacyClients bool
+	// ConnectTimeout is how long a new connection may take to send its
+	// Socket.IO CONNECT (CONNECT_TIMEOUT). Default 10s.
+	ConnectTimeout time.Duration
+	// PingInterval is the Engine.IO ping interval (PING_INTERVAL).
+	// Default 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long a pong may take (PING_TIMEOUT). Default 20s.
+	PingTimeout time.Duration
+}
+
+// Default returns the configuration with every default filled in.
+func Default() Config {
+	return Config{
+		Addr:              ":8080",
+		DataDir:           "./data",
+		TokenTTL:          15 * time.Minute,
+		AuthSources:       []string{"auth", "header", "query", "cookie"},
+		AuthTimeout:       10 * time.Second,
+		LogFormat:         LogJSON,
+		LogLevel:          slog.LevelInfo,
+		EventRate:         20,
+		EventBurst:        40,
+		MaxRoomsPerSocket: 100,
+		MaxSocketsPerUser: 20,
+		MaxPayload:        100 << 10,
+		ShutdownTimeout:   10 * time.Second,
+		ChatMaxText:       4096,
+		HistoryLimit:      1000,
+		ConnectTimeout:    10 * time.Second,
+		PingInterval:      25 * time.Second,
+		PingTimeout:       20 * time.Second,
+	}
+}
+
+// VarError is a bad value of one variable. Errors from FromEnv and
+// Validate are a VarError or an errors.Join of several.
+type VarError struct {
+	Var string // the environment variable, e.g. "TOKEN_TTL"
+	Msg string // what is wrong, e.g. "must be a positive duration"
+}
+
+func (e *VarError) Error() string { return e.Var + ": " + e.Msg }
+
+func varErr(name, format string, args ...any) error {
+	return &VarError{Var: name, Msg: fmt.Sprintf(format, args...)}
+}
+
+// FromEnv returns Default overridden by every variable getenv returns
+// non-empty, validated. All bad values are reported at once.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Default()
+	var errs []error
+	for _, v := range variables() {
+		raw := getenv(v.name)
+		if raw == "" {
+			continue
+		}
+		if err := v.set(&c, raw); err != nil {
+			// Echo the value unless it is secret or the message quotes it already.
+			if !v.secret && !strings.Contains(err.Error(), `"`) {
+				err = fmt.Errorf("%w (got %q)", err, truncate(raw, 80))
+			}
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// ResolveSecret returns the HS256 secret: JWTSecret when set, otherwise
+// the one kept in DataDir (created on first start; generated reports
+// that, and the caller should log it). See [LoadOrCreateSecret].
+func (c Config) ResolveSecret() (secret []byte, generated bool, err error) {
+	if c.JWTSecret != "" {
+		return []byte(c.JWTSecret), false, nil
+	}
+	return LoadOrCreateSecret(c.DataDir)
+}
+
+// PublishKeys returns the publish API keys as strings.
+func (c Config) PublishKeys() []string {
+	out := make([]string, len(c.PublishAPIKeys))
+	for i, k := range c.PublishAPIKeys {
+		out[i] = k.Reveal()
+	}
+	return out
+}
+
+// plain is Config without methods, so that String can use fmt on it while
+// the Secret fields still redact themselves.
+type plain Config
+
+// String prints every field, secrets redacted.
+func (c Config) String() string { return fmt.Sprintf("%+v", plain(c)) }
+
+// GoString redacts %#v as well.
+func (c Config) GoString() string { return "config.Config" + c.String() }
+
+// LogValue implements slog.LogValuer: every setting by variable name,
+// secrets redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("ADDR", c.Addr),
+		slog.String("DATA_DIR", c.DataDir),
+		slog.Any("JWT_SECRET", c.JWTSecret),
+		slog.String("JWT_PUBLIC_KEY_FILE", c.JWTPublicKeyFile),
+		slog.String("JWT_PUBLIC_KEY_ID", c.JWTPublicKeyID),
+		slog.String("JWT_ISSUER", c.JWTIssuer),
+		slog.String("JWT_AUDIENCE", c.JWTAudience),
+		slog.Duration("TOKEN_TTL", c.TokenTTL),
+		slog.Any("ALLOWED_ORIGINS", c.AllowedOrigins),
+		slog.Any("AUTH_SOURCES", c.AuthSources),
+		slog.Bool("AUTH_AFTER_CONNECT", c.AuthAfterConnect),
+		slog.Duration("AUTH_TIMEOUT", c.AuthTimeout),
+		slog.Bool("DEMO", c.Demo),
+		slog.String("LOG_FORMAT", c.LogFormat),
+		slog.String("LOG_LEVEL", c.LogLevel.String()),
+		slog.Any("TRUSTED_PROXIES", c.TrustedProxies),
+		slog.Float64("EVENT_RATE", c.EventRate),
+		slog.Int("EVENT_BURST", c.EventBurst),
+		slog.Int("MAX_ROOMS_PER_SOCKET", c.MaxRoomsPerSocket),
+		slog.Int("MAX_SOCKETS_PER_USER", c.MaxSocketsPerUser),
+		slog.Int("MAX_PAYLOAD", c.MaxPayload),
+		slog.Duration("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
+		slog.Int("CHAT_MAX_TEXT", c.ChatMaxText),
+		slog.Int("HISTORY_LIMIT", c.HistoryLimit),
+		slog.Int("PUBLISH_API_KEYS", len(c.PublishAPIKeys)),
+		slog.Bool("LEGACY_CLIENTS", c.LegacyClients),
+		slog.Duration("CONNECT_TIMEOUT", c.ConnectTimeout),
+		slog.Duration("PING_INTERVAL", c.PingInterval),
+		slog.Duration("PING_TIMEOUT", c.PingTimeout),
+	)
+}

@@ -1,0 +1,398 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FileName is the database file in DATA_DIR.
+const FileName = "rtserver.db"
+
+// busyTimeout is how long a writer waits for the write lock.
+const busyTimeout = 5 * time.Second
+
+// SQLite is the SQLite implementation of [Store].
+type SQLite struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+var _ Store = (*SQLite)(nil)
+
+// Open opens (creating if needed) DATA_DIR/rtserver.db, with dataDir
+// created 0700 and the file 0600, and applies pending migrations. now is
+// the clock for created and revoked times; nil means time.Now.
+func Open(ctx context.Context, dataDir string, now func() time.Time) (*SQLite, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if dataDir == "" {
+		return nil, errors.New("store: empty data directory")
+	}
+	if strings.ContainsAny(dataDir, "?#") {
+		return nil, errors.New("store: data directory path must not contain ? or #")
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	path := filepath.Join(dataDir, FileName)
+	// Create the file ourselves so that it is 0600; SQLite would use 0644.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	f.Close()
+
+	dsn := "file:" + path +
+		fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	s := &SQLite{db: db, now: now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrations are applied in order; user_version counts the applied ones.
+// Never edit an applied migration: append a new one.
+func migrations() []string {
+	return []string{
+		`CREATE TABLE users (
+			id            TEXT PRIMARY KEY,
+			username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+			display_name  TEXT NOT NULL,
+			password_hash TEXT NOT NULL,
+			teams         TEXT NOT NULL DEFAULT '[]',
+			roles         TEXT NOT NULL DEFAULT '[]',
+			created_at    INTEGER NOT NULL
+		) STRICT;
+		CREATE TABLE sessions (
+			id         TEXT PRIMARY KEY,
+			user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			jti        TEXT NOT NULL DEFAULT '',
+			created_at INTEGER NOT NULL,
+			expires_at INTEGER NOT NULL,
+			revoked_at INTEGER
+		) STRICT;
+		CREATE INDEX sessions_user_id ON sessions(user_id);
+		CREATE INDEX sessions_expires_at ON sessions(expires_at);
+		CREATE TABLE revoked_tokens (
+			jti        TEXT PRIMARY KEY,
+			expires_at INTEGER NOT NULL
+		) STRICT;
+		CREATE INDEX revoked_tokens_expires_at ON revoked_tokens(expires_at);`,
+	}
+}
+
+// migrate applies pending migrations in one immediate transaction, so
+// that two processes opening a new file do not both apply them.
+func (s *SQLite) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	ms := migrations()
+	if version > len(ms) {
+		return fmt.Errorf("store: database schema version %d is newer than this server (%d)", version, len(ms))
+	}
+	for i := version; i < len(ms); i++ {
+		if _, err := tx.ExecContext(ctx, ms[i]); err != nil {
+			return fmt.Errorf("store: migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(ms))); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return tx.Commit()
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// isConstraint reports whether err is a SQLite constraint violation.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+func encodeList(l []string) (string, error) {
+	if l == nil {
+		l = []string{}
+	}
+	b, err := json.Marshal(l)
+	return string(b), err
+}
+
+// CreateUser implements Store.
+func (s *SQLite) CreateUser(ctx context.Context, u User) error {
+	if u.ID == "" || u.Username == "" {
+		return errors.New("store: user id and username are required")
+	}
+	teams, err := encodeList(u.Teams)
+	if err != nil {
+		return err
+	}
+	roles, err := encodeList(u.Roles)
+	if err != nil {
+		return err
+	}
+	created := u.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO users (id, username, display_name, password_hash, teams, roles, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.DisplayName, u.PasswordHash, teams, roles, millis(created))
+	if isConstraint(err) {
+		return ErrExists
+	}
+	if err != nil {
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	return nil
+}
+
+const userColumns = `id, username, display_name, password_hash, teams, roles, created_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanUser(row scanner) (User, error) {
+	var (
+		u            User
+		teams, roles string
+		created      int64
+	)
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &teams, &roles, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return User{}, ErrNotFound
+		}
+		return User{}, fmt.Errorf("store: read user: %w", err)
+	}
+	if err := json.Unmarshal([]byte(teams), &u.Teams); err != nil {
+		return User{}, fmt.Errorf("store: user %s teams: %w", u.ID, err)
+	}
+	if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
+		return User{}, fmt.Errorf("store: user %s roles: %w", u.ID, err)
+	}
+	u.CreatedAt = fromMillis(created)
+	return u, nil
+}
+
+// UserByName implements Store.
+func (s *SQLite) UserByName(ctx context.Context, username string) (User, error) {
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username))
+}
+
+// UserByID implements Store.
+func (s *SQLite) UserByID(ctx context.Context, id string) (User, error) {
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// ListUsers implements Store.
+func (s *SQLite) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return out, nil
+}
+
+// CreateSession implements Store.
+func (s *SQLite) CreateSession(ctx context.Context, sess Session) (Session, error) {
+	if sess.UserID == "" || sess.ExpiresAt.IsZero() {
+		return Session{}, errors.New("store: session user id and expiry are required")
+	}
+	if sess.ID == "" {
+		id, err := NewSessionID()
+		if err != nil {
+			return Session{}, err
+		}
+		sess.ID = id
+	}
+	if sess.CreatedAt.IsZero() {
+		sess.CreatedAt = s.now()
+	}
+	// Store and return times at the stored precision.
+	sess.CreatedAt = fromMillis(millis(sess.CreatedAt))
+	sess.ExpiresAt = fromMillis(millis(sess.ExpiresAt))
+	sess.RevokedAt = time.Time{}
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO sessions (id, user_id, jti, created_at, expires_at)
+		 SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE id = ?)`,
+		sess.ID, sess.UserID, sess.JTI, millis(sess.CreatedAt), millis(sess.ExpiresAt), sess.UserID)
+	if isConstraint(err) {
+		return Session{}, ErrExists
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: create session: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return Session{}, fmt.Errorf("store: create session: %w", err)
+	} else if n == 0 {
+		return Session{}, fmt.Errorf("store: create session: user %q: %w", sess.UserID, ErrNotFound)
+	}
+	return sess, nil
+}
+
+// Session implements Store.
+func (s *SQLite) Session(ctx context.Context, id string) (Session, error) {
+	var (
+		sess             Session
+		created, expires int64
+		revoked          sql.NullInt64
+	)
+	err := s.db.QueryRowContext(ctx,
+		`SELECT id, user_id, jti, created_at, expires_at, revoked_at FROM sessions WHERE id = ?`, id).
+		Scan(&sess.ID, &sess.UserID, &sess.JTI, &created, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: read session: %w", err)
+	}
+	sess.CreatedAt, sess.ExpiresAt = fromMillis(created), fromMillis(expires)
+	if revoked.Valid {
+		sess.RevokedAt = fromMillis(revoked.Int64)
+	}
+	return sess, nil
+}
+
+// RevokeSession implements Store.
+func (s *SQLite) RevokeSession(ctx context.Context, id string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: revoke session: %w", err)
+	}
+	defer tx.Rollback()
+	var (
+		jti     string
+		expires int64
+	)
+	err = tx.QueryRowContext(ctx,
+		`UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING jti, expires_at`,
+		millis(s.now()), id).Scan(&jti, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: revoke session: %w", err)
+	}
+	if jti != "" {
+		if err := revokeJTI(ctx, tx, jti, expires); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: revoke session: %w", err)
+	}
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func revokeJTI(ctx context.Context, db execer, jti string, expiresMillis int64) error {
+	_, err := db.ExecContext(ctx,
+		`INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)
+		 ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`,
+		jti, expiresMillis)
+	if err != nil {
+		return fmt.Errorf("store: revoke token: %w", err)
+	}
+	return nil
+}
+
+// RevokeJTI implements Store.
+func (s *SQLite) RevokeJTI(ctx context.Context, jti string, exp time.Time) error {
+	if jti == "" {
+		return errors.New("store: empty jti")
+	}
+	return revokeJTI(ctx, s.db, jti, millis(exp))
+}
+
+// IsRevoked implements Store and auth.Revocations.
+func (s *SQLite) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM revoked_tokens WHERE jti = ?`, jti).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: revocation check: %w", err)
+	}
+	return true, nil
+}
+
+// DeleteExpired implements Store.
+func (s *SQLite) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: delete expired: %w", err)
+	}
+	defer tx.Rollback()
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM revoked_tokens WHERE expires_at < ?`,
+		`DELETE FROM sessions WHERE expires_at < ?`,
+	} {
+		res, err := tx.ExecContext(ctx, q, millis(t))
+		if err != nil {
+			return 0, fmt.Errorf("store: delete expired: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: delete expired: %w", err)
+	}
+	return total, nil
+}
+
+// Ping implements Store.
+func (s *SQLite) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (s *SQLite) Close() error { return s.db.Close() }
