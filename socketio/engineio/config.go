@@ -1,0 +1,150 @@
+package engineio
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Transport names accepted in Config.Transports and in the `transport` query parameter.
+const (
+	TransportPolling   = "polling"
+	TransportWebSocket = "websocket"
+)
+
+// Config configures a Server. The zero value of each field means its documented default;
+// NewServer applies the defaults and then calls Validate, so a bad value stops start-up.
+type Config struct {
+	// PingInterval is how often the server pings (v4) or the client must ping (v3).
+	// Default 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long a pong may take after a ping. A session is closed with
+	// ReasonPingTimeout at most PingInterval+PingTimeout after it last proved alive.
+	// Default 20s.
+	PingTimeout time.Duration
+	// MaxPayload bounds a polling POST body and a WebSocket message, in bytes, and is
+	// announced in the v4 handshake. Default 1_000_000.
+	MaxPayload int64
+	// UpgradeTimeout bounds a polling→WebSocket upgrade: the client must send `5` within
+	// it after opening the WebSocket, or the probe is dropped. Default 10s.
+	UpgradeTimeout time.Duration
+	// Transports lists the allowed transports. Default {"polling","websocket"}.
+	Transports []string
+	// DisableUpgrades refuses polling→WebSocket upgrades (the handshake then offers none).
+	DisableUpgrades bool
+	// AllowEIO3 accepts Engine.IO v3 clients (socket.io-client 2.x). Default false:
+	// EIO=3 is refused with 400 {"code":5}.
+	AllowEIO3 bool
+	// MaxWriteQueueBytes bounds the bytes queued but not yet written for one session;
+	// past it the session is closed with ReasonSlowConsumer. Default 1 MiB.
+	MaxWriteQueueBytes int
+	// CheckOrigin decides whether a request's Origin header is acceptable. It runs for
+	// polling and WebSocket requests before any session or upgrade; false → 403
+	// {"code":4,"message":"Forbidden"}. Nil allows every Origin. Browsers do not apply
+	// CORS to WebSocket upgrades, so this is the check that stops cross-site hijacking.
+	CheckOrigin func(r *http.Request) bool
+	// AllowRequest runs before a new session is created (handshakes only). A non-nil
+	// error refuses it: an *HTTPError with its own status and body, any other error 403.
+	AllowRequest func(r *http.Request) error
+	// CORS adds CORS headers to polling responses and answers OPTIONS preflights.
+	// Nil sends no CORS headers.
+	CORS *CORS
+	// Logger receives debug records about sessions. Nil discards.
+	Logger *slog.Logger
+}
+
+// CORS configures the CORS headers of polling responses.
+type CORS struct {
+	// AllowOrigin reports whether origin may read responses; its Origin is then echoed
+	// in Access-Control-Allow-Origin. Nil allows every origin.
+	AllowOrigin func(origin string) bool
+	// AllowCredentials sends Access-Control-Allow-Credentials: true (cookies over XHR).
+	AllowCredentials bool
+	// AllowHeaders lists request headers a preflight may allow. Empty echoes the
+	// headers the browser asks for.
+	AllowHeaders []string
+}
+
+// Defaults of Config, documented on its fields.
+const (
+	DefaultPingInterval       = 25 * time.Second
+	DefaultPingTimeout        = 20 * time.Second
+	DefaultMaxPayload         = 1_000_000
+	DefaultUpgradeTimeout     = 10 * time.Second
+	DefaultMaxWriteQueueBytes = 1 << 20
+)
+
+// DefaultConfig returns a Config with every default filled in, as a starting point.
+func DefaultConfig() Config {
+	return Config{}.withDefaults()
+}
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c Config) withDefaults() Config {
+	if c.PingInterval == 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PingTimeout == 0 {
+		c.PingTimeout = DefaultPingTimeout
+	}
+	if c.MaxPayload == 0 {
+		c.MaxPayload = DefaultMaxPayload
+	}
+	if c.UpgradeTimeout == 0 {
+		c.UpgradeTimeout = DefaultUpgradeTimeout
+	}
+	if len(c.Transports) == 0 {
+		c.Transports = []string{TransportPolling, TransportWebSocket}
+	} else {
+		c.Transports = append([]string(nil), c.Transports...)
+	}
+	if c.MaxWriteQueueBytes == 0 {
+		c.MaxWriteQueueBytes = DefaultMaxWriteQueueBytes
+	}
+	return c
+}
+
+// maxMaxPayload caps MaxPayload: a whole POST body is held in memory.
+const maxMaxPayload = 1 << 30
+
+// Validate reports the first invalid field of c, with defaults already applied
+// (a zero duration or size is invalid here).
+func (c Config) Validate() error {
+	switch {
+	case c.PingInterval <= 0:
+		return errors.New("engineio: PingInterval must be positive")
+	case c.PingTimeout <= 0:
+		return errors.New("engineio: PingTimeout must be positive")
+	case c.MaxPayload <= 0 || c.MaxPayload > maxMaxPayload:
+		return fmt.Errorf("engineio: MaxPayload must be in 1..%d", maxMaxPayload)
+	case c.UpgradeTimeout <= 0:
+		return errors.New("engineio: UpgradeTimeout must be positive")
+	case c.MaxWriteQueueBytes <= 0:
+		return errors.New("engineio: MaxWriteQueueBytes must be positive")
+	case len(c.Transports) == 0:
+		return errors.New("engineio: Transports must not be empty")
+	}
+	seen := map[string]bool{}
+	for _, t := range c.Transports {
+		if t != TransportPolling && t != TransportWebSocket {
+			return fmt.Errorf("engineio: unknown transport %q", t)
+		}
+		if seen[t] {
+			return fmt.Errorf("engineio: transport %q listed twice", t)
+		}
+		seen[t] = true
+	}
+	return nil
+}
+
+// allows reports whether transport t is enabled.
+func (c *Config) allows(t string) bool {
+	for _, x := range c.Transports {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}

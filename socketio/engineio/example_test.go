@@ -1,0 +1,50 @@
+package engineio_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"rtserver/socketio/engineio"
+)
+
+// echo sends every message back to its sender.
+type echo struct{}
+
+func (echo) OnOpen(s *engineio.Session) engineio.SessionHandler { return &echoSession{s: s} }
+
+type echoSession struct{ s *engineio.Session }
+
+func (e *echoSession) OnMessage(data []byte, binary bool) {
+	_ = e.s.Send(engineio.NewFrame(data, binary))
+}
+
+func (e *echoSession) OnClose(engineio.Reason) {}
+
+// Example runs an echo server and talks to it over HTTP long-polling.
+func Example() {
+	srv, err := engineio.NewServer(engineio.Config{}, echo{})
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+
+	res, _ := http.Get(ts.URL + "/engine.io/?EIO=4&transport=polling")
+	open, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	sid := strings.Split(string(open), `"`)[3]
+	url := ts.URL + "/engine.io/?EIO=4&transport=polling&sid=" + sid
+
+	res, _ = http.Post(url, "text/plain", strings.NewReader("4hello\x1e4world"))
+	res.Body.Close()
+	res, _ = http.Get(url)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	fmt.Printf("%q\n", body)
+	// Output: "4hello\x1e4world"
+}

@@ -1,0 +1,281 @@
+package engineio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Shared header values (net/http only reads them).
+var (
+	hdrTextPlain   = []string{"text/plain; charset=UTF-8"}
+	hdrOctetStream = []string{"application/octet-stream"}
+	hdrTextHTML    = []string{"text/html"}
+	hdrNoStore     = []string{"no-store"}
+)
+
+// pollReply is what a pending GET is told.
+type pollReply struct {
+	pkts   []outPacket // the response payload, when status is 0
+	status int         // non-zero: refuse with 400 (the session moved to WebSocket)
+	kick   bool        // an upgrade started: answer with a noop after noopDelay
+}
+
+// pollWaiter is a pending polling GET. It gets at most one kick and one final reply.
+type pollWaiter struct {
+	ch    chan pollReply
+	early bool // was pending when the upgrade started: answered `6` at the probe
+}
+
+// reply delivers r without blocking (the channel has room for a kick and a reply).
+func (w *pollWaiter) reply(r pollReply) {
+	select {
+	case w.ch <- r:
+	default:
+	}
+}
+
+// final waits for the final reply, skipping a kick.
+func (w *pollWaiter) final() pollReply {
+	for {
+		if r := <-w.ch; !r.kick {
+			return r
+		}
+	}
+}
+
+var noopPacket = []outPacket{{typ: typeNoop}}
+
+// handleGet serves a polling GET: it answers at once with queued packets, or waits for
+// some (a long poll) until a ping, a close or an upgrade ends the wait.
+func (s *Session) handleGet(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.lingering { // closed by a POSTed `1` handled before this concurrent GET
+		s.lingering = false
+		s.timer.Stop()
+		s.mu.Unlock()
+		s.srv.remove(s)
+		s.writePayload(w, noopPacket)
+		return
+	}
+	switch st := s.state.Load(); {
+	case st == stateClosed:
+		s.mu.Unlock()
+		s.srv.refuse(w, r, errUnknownSID)
+		return
+	case s.ws != nil:
+		s.mu.Unlock()
+		s.srv.refuse(w, r, errBadRequest)
+		return
+	case s.poll != nil: // two polls at once: the first gets `1`, this one 400
+		old := s.poll
+		s.poll = nil
+		old.reply(pollReply{pkts: []outPacket{{typ: typeClose}}})
+		s.mu.Unlock()
+		s.destroy(ReasonTransportError, 0)
+		s.srv.refuse(w, r, errBadRequest)
+		return
+	case st == stateClosing && !s.upgrading:
+		pkts := append(s.takeQueueLocked(), outPacket{typ: typeClose})
+		reason := s.reason
+		s.mu.Unlock()
+		s.writePayload(w, pkts)
+		s.destroy(reason, 0)
+		return
+	case !s.upgrading && len(s.queue) > 0:
+		pkts := s.takeQueueLocked()
+		s.mu.Unlock()
+		s.writePayload(w, pkts)
+		s.recycle(pkts)
+		return
+	}
+	wt := &pollWaiter{ch: make(chan pollReply, 2)}
+	s.poll = wt
+	upgrading := s.upgrading
+	s.mu.Unlock()
+
+	var noop <-chan time.Time
+	if upgrading {
+		t := time.NewTimer(noopDelay)
+		defer t.Stop()
+		noop = t.C
+	}
+	for {
+		select {
+		case rep := <-wt.ch:
+			if rep.kick {
+				if noop == nil {
+					t := time.NewTimer(noopDelay)
+					defer t.Stop()
+					noop = t.C
+				}
+				continue
+			}
+			s.answer(w, r, rep)
+			return
+		case <-noop:
+			noop = nil
+			s.mu.Lock()
+			mine := s.poll == wt
+			if mine {
+				s.poll = nil
+			}
+			s.mu.Unlock()
+			if mine {
+				s.writePayload(w, noopPacket)
+				return
+			}
+			s.answer(w, r, wt.final())
+			return
+		case <-r.Context().Done():
+			s.mu.Lock()
+			mine := s.poll == wt
+			if mine {
+				s.poll = nil
+			}
+			s.mu.Unlock()
+			if mine { // the client gave up its poll: it is gone
+				s.destroy(ReasonTransportClose, 0)
+				return
+			}
+			s.answer(w, r, wt.final())
+			return
+		}
+	}
+}
+
+// answer writes a final poll reply.
+func (s *Session) answer(w http.ResponseWriter, r *http.Request, rep pollReply) {
+	if rep.status != 0 {
+		s.srv.refuse(w, r, errBadRequest)
+		return
+	}
+	s.writePayload(w, rep.pkts)
+	if len(rep.pkts) > 1 {
+		s.recycle(rep.pkts)
+	}
+}
+
+// writePayload writes pkts as the 200 response of a poll.
+func (s *Session) writePayload(w http.ResponseWriter, pkts []outPacket) {
+	bp := s.srv.getBuf()
+	b := (*bp)[:0]
+	ct := hdrTextPlain
+	if s.proto == 4 {
+		b = appendPayloadV4(b, pkts)
+	} else {
+		var bin bool
+		b, bin = appendPayloadV3(b, pkts, s.b64)
+		if bin {
+			ct = hdrOctetStream
+		}
+	}
+	h := w.Header()
+	h["Content-Type"] = ct
+	h["Cache-Control"] = hdrNoStore
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	*bp = b
+	s.srv.putBuf(bp)
+}
+
+// errBodyTooLarge reports a POST body over MaxPayload.
+var errBodyTooLarge = errors.New("engineio: body too large")
+
+// handlePost serves a polling POST: it decodes the payload and delivers its packets in
+// order. An over-size body is refused 413 and closes the session; a malformed one closes
+// it with ReasonParseError.
+func (s *Session) handlePost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	onWS := s.ws != nil
+	s.mu.Unlock()
+	if onWS {
+		s.srv.refuse(w, r, errBadRequest)
+		return
+	}
+	body, err := readBody(r, s.srv.cfg.MaxPayload)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		s.destroy(ReasonPayloadTooLarge, 0)
+		s.srv.refuse(w, r, errTooLarge)
+		return
+	case err != nil:
+		s.destroy(ReasonTransportClose, 0)
+		s.srv.refuse(w, r, errBadRequest)
+		return
+	}
+	var arr [8]packet
+	var pkts []packet
+	switch {
+	case s.proto == 4:
+		pkts, err = decodePayloadV4(body, arr[:0])
+	case len(body) > 0 && body[0] <= 1: // v3 binary form (text starts with a digit)
+		pkts, err = decodePayloadV3Binary(body, arr[:0])
+	default:
+		pkts, err = decodePayloadV3Text(body, arr[:0])
+	}
+	if err != nil {
+		s.destroy(ReasonParseError, 0)
+		s.srv.refuse(w, r, errBadRequest)
+		return
+	}
+	s.recvMu.Lock()
+	for _, p := range pkts {
+		if !s.handlePacketLocked(p) {
+			break
+		}
+	}
+	s.recvMu.Unlock()
+	h := w.Header()
+	h["Content-Type"] = hdrTextHTML
+	h["Cache-Control"] = hdrNoStore
+	h.Set("Content-Length", "2")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, "ok")
+}
+
+// readBody reads a POST body of at most max bytes, with or without Content-Length.
+// The returned slice is owned by the caller (messages delivered alias it).
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, errBodyTooLarge
+	}
+	if r.ContentLength >= 0 && r.ContentLength <= 64<<10 { // larger bodies grow as they arrive
+		b := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > max {
+		return nil, errBodyTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// getBuf returns a scratch buffer from the server's pool.
+func (srv *Server) getBuf() *[]byte {
+	if bp, ok := srv.bufPool.Get().(*[]byte); ok {
+		return bp
+	}
+	b := make([]byte, 0, 512)
+	return &b
+}
+
+// putBuf returns a scratch buffer; very large ones are dropped so the pool stays small.
+func (srv *Server) putBuf(bp *[]byte) {
+	if cap(*bp) > 64<<10 {
+		return
+	}
+	*bp = (*bp)[:0]
+	srv.bufPool.Put(bp)
+}

@@ -1,0 +1,286 @@
+package engineio
+
+import (
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+)
+
+// upgrade serves a WebSocket request with a sid: the probe of a polling→WebSocket
+// upgrade. Only one upgrade per session is allowed, and none once on WebSocket.
+func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q query) {
+	if srv.cfg.DisableUpgrades {
+		srv.refuse(w, r, errBadRequest)
+		return
+	}
+	s.mu.Lock()
+	if s.state.Load() != stateOpen || s.ws != nil || s.upgrading {
+		s.mu.Unlock()
+		srv.refuse(w, r, errBadRequest)
+		return
+	}
+	s.upgrading = true
+	if p := s.poll; p != nil && !p.early {
+		p.early = true
+		p.reply(pollReply{kick: true})
+	}
+	s.mu.Unlock()
+
+	c, err := srv.upgrader.Upgrade(w, r, nil)
+	s.mu.Lock()
+	if err != nil || !s.upgrading || s.state.Load() == stateClosed {
+		if err == nil {
+			_ = c.Close()
+		} else if s.probe == nil {
+			s.upgrading = false
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.probe = c
+	s.wsB64 = q.b64
+	s.mu.Unlock()
+	srv.track.add()
+	go s.readWS(c, true)
+}
+
+// readWS is the one read loop of WebSocket c. While probing it only accepts `2probe`
+// (answered `3probe`) and `5` (completes the upgrade) within UpgradeTimeout; anything
+// else drops the probe and the session stays on polling.
+func (s *Session) readWS(c *websocket.Conn, probing bool) {
+	defer s.srv.track.done()
+	srv := s.srv
+	c.SetReadLimit(srv.cfg.MaxPayload)
+	if probing {
+		_ = c.SetReadDeadline(time.Now().Add(srv.cfg.UpgradeTimeout))
+	}
+	for {
+		mt, data, err := srv.readMessage(c)
+		if err != nil {
+			if probing {
+				s.abortUpgrade(c)
+				return
+			}
+			reason := ReasonTransportClose
+			var ce *websocket.CloseError
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
+				reason = ReasonPayloadTooLarge // gorilla has sent close 1009
+			case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			default:
+				reason = ReasonTransportError
+			}
+			s.destroy(reason, 0)
+			return
+		}
+		if mt == websocket.TextMessage && !utf8.Valid(data) {
+			if probing {
+				s.abortUpgrade(c)
+			} else {
+				s.destroy(ReasonParseError, websocket.CloseInvalidFramePayloadData)
+			}
+			return
+		}
+		if probing {
+			if probing = s.onProbeMessage(c, mt, data); probing {
+				continue
+			}
+			if !s.completeUpgrade(c) {
+				return
+			}
+			_ = c.SetReadDeadline(time.Time{})
+			continue
+		}
+		var p packet
+		switch {
+		case mt == websocket.TextMessage:
+			p, err = decodeText(data, s.proto)
+		case s.proto == 4:
+			p = packet{typ: typeMessage, binary: true, data: data}
+		default:
+			p, err = decodeBinaryV3(data)
+		}
+		if err != nil {
+			s.destroy(ReasonParseError, websocket.CloseProtocolError)
+			return
+		}
+		s.recvMu.Lock()
+		alive := s.handlePacketLocked(p)
+		s.recvMu.Unlock()
+		if !alive {
+			return
+		}
+	}
+}
+
+// readMessage reads one message into a new slice of its exact size, using a pooled
+// buffer while the size is unknown.
+func (srv *Server) readMessage(c *websocket.Conn) (int, []byte, error) {
+	mt, rd, err := c.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	bp := srv.getBuf()
+	b := (*bp)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*bp = b
+			srv.putBuf(bp)
+			return 0, nil, err
+		}
+	}
+	data := make([]byte, len(b))
+	copy(data, b)
+	*bp = b
+	srv.putBuf(bp)
+	return mt, data, nil
+}
+
+// onProbeMessage handles a message on a probing WebSocket; it returns false when the
+// message is `5` (the caller completes the upgrade). Any unexpected message aborts.
+func (s *Session) onProbeMessage(c *websocket.Conn, mt int, data []byte) bool {
+	if mt == websocket.TextMessage && string(data) == "5" {
+		return false
+	}
+	if mt != websocket.TextMessage || string(data) != "2probe" {
+		s.abortUpgrade(c)
+		return true // the read loop ends on the closed connection
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(s.srv.writeWait))
+	if err := c.WritePreparedMessage(s.srv.pmProbe); err != nil {
+		s.abortUpgrade(c)
+		return true
+	}
+	// The client's long poll must end so it can pause polling and send `5`.
+	s.mu.Lock()
+	if w := s.poll; w != nil && w.early && s.probe == c {
+		s.poll = nil
+		w.reply(pollReply{pkts: noopPacket})
+	}
+	s.mu.Unlock()
+	return true
+}
+
+// completeUpgrade makes c the session's transport; a GET still pending is refused and
+// queued packets move to the WebSocket. It returns false when the session is gone.
+func (s *Session) completeUpgrade(c *websocket.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.probe != c || s.state.Load() == stateClosed {
+		_ = c.Close()
+		return false
+	}
+	s.probe, s.upgrading, s.ws = nil, false, c
+	if w := s.poll; w != nil {
+		s.poll = nil
+		w.reply(pollReply{status: http.StatusBadRequest})
+	}
+	s.kickLocked()
+	return true
+}
+
+// abortUpgrade drops the probe c; the session stays on polling.
+func (s *Session) abortUpgrade(c *websocket.Conn) {
+	s.mu.Lock()
+	if s.probe == c {
+		s.probe, s.upgrading = nil, false
+	}
+	s.mu.Unlock()
+	_ = c.Close()
+}
+
+// flushWS writes the queue to c until it is empty, then exits; Send starts it again.
+// So an idle WebSocket has no writer goroutine. It is the only writer of data frames.
+func (s *Session) flushWS(c *websocket.Conn) {
+	defer s.srv.track.done()
+	var batch []outPacket
+	for {
+		s.mu.Lock()
+		if batch != nil {
+			clear(batch)
+			if s.spare == nil && cap(batch) <= 64 {
+				s.spare = batch[:0]
+			}
+			batch = nil
+		}
+		st := s.state.Load()
+		if s.ws != c || st == stateClosed {
+			s.flushing = false
+			s.mu.Unlock()
+			return
+		}
+		if len(s.queue) == 0 {
+			s.flushing = false
+			reason := s.reason
+			s.mu.Unlock()
+			if st == stateClosing {
+				s.destroy(reason, websocket.CloseNormalClosure)
+			}
+			return
+		}
+		batch = s.takeQueueLocked()
+		wait := s.srv.writeWait
+		if st == stateClosing {
+			wait = closeFlushTimeout
+		}
+		s.mu.Unlock()
+		_ = c.SetWriteDeadline(time.Now().Add(wait))
+		for i := range batch {
+			if err := s.writeWS(c, &batch[i]); err != nil {
+				clear(batch)
+				s.mu.Lock()
+				s.flushing = false
+				s.mu.Unlock()
+				s.destroy(ReasonTransportError, 0)
+				return
+			}
+		}
+	}
+}
+
+// writeWS writes one packet as a WebSocket message. Frames sent to several sessions go
+// through their cached prepared message; control packets through the server's.
+func (s *Session) writeWS(c *websocket.Conn, p *outPacket) error {
+	if f := p.frame; f != nil {
+		if f.binary && s.proto == 3 && s.wsB64 {
+			b := append([]byte{'b', typeMessage}, base64.StdEncoding.AppendEncode(nil, f.enc[1:])...)
+			return c.WriteMessage(websocket.TextMessage, b)
+		}
+		typ, b, slot := f.wsMessage(s.proto)
+		if f.shared() {
+			if pm := f.prepared(slot, typ, b); pm != nil {
+				return c.WritePreparedMessage(pm)
+			}
+		}
+		return c.WriteMessage(typ, b)
+	}
+	var pm *websocket.PreparedMessage
+	switch {
+	case p.data != "":
+	case p.typ == typePing:
+		pm = s.srv.pmPing
+	case p.typ == typePong:
+		pm = s.srv.pmPong
+	case p.typ == typeNoop:
+		pm = s.srv.pmNoop
+	}
+	if pm != nil {
+		return c.WritePreparedMessage(pm)
+	}
+	b := make([]byte, 0, 1+len(p.data))
+	b = append(append(b, p.typ), p.data...)
+	return c.WriteMessage(websocket.TextMessage, b)
+}
