@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is everything a run depends on, read from flags and LOAD_* environment variables.
+type config struct {
+	goServer   string   // path of the built Go fixture server
+	nodeServer []string // argv of the Node reference server
+	servers    []string // which to run, in order: "go", "node"
+	scenarios  []string // connect, idle, fanout, pairs
+	serverCPU  string   // taskset CPU list for the servers
+	token      string
+
+	scale          float64
+	seconds        float64 // steady-state measurement window
+	stepSeconds    float64 // one step of the fanout rate search
+	settle         time.Duration
+	drain          time.Duration
+	concurrency    int
+	equalDeliv     float64 // fanout equal-rate load, deliveries per second
+	p99Limit       time.Duration
+	connects       int
+	idle           int
+	fanoutClients  int
+	pairClients    int
+	maxDeliveriesS float64 // fanout search stops here
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	goServer := fs.String("go-server", "", "path of the built Go fixture server (test/load/goserver)")
+	nodeBin := fs.String("node", "node", "node binary")
+	nodeScript := fs.String("node-server", "", "path of test/load/nodeserver.mjs")
+	if err := fs.Parse(args[1:]); err != nil {
+		return config{}, err
+	}
+	num := func(name string, def float64) (float64, error) {
+		v := getenv(name)
+		if v == "" {
+			return def, nil
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, fmt.Errorf("%s=%q: want a positive number", name, v)
+		}
+		return f, nil
+	}
+	list := func(name, def string) []string {
+		v := getenv(name)
+		if v == "" {
+			v = def
+		}
+		return strings.Split(v, ",")
+	}
+	c := config{goServer: *goServer, nodeServer: []string{*nodeBin, *nodeScript}, token: "load-token"}
+	var err error
+	if c.scale, err = num("LOAD_SCALE", 1); err != nil {
+		return c, err
+	}
+	quick := c.scale < 1
+	defSeconds, defStep, defSettle := 10.0, 3.0, 3.0
+	if quick {
+		defSeconds, defStep, defSettle = 3, 1, 2
+	}
+	if c.seconds, err = num("LOAD_SECONDS", defSeconds); err != nil {
+		return c, err
+	}
+	if c.stepSeconds, err = num("LOAD_STEP_SECONDS", defStep); err != nil {
+		return c, err
+	}
+	settle, err := num("LOAD_SETTLE_SECONDS", defSettle)
+	if err != nil {
+		return c, err
+	}
+	c.settle = time.Duration(settle * float64(time.Second))
+	drain, err := num("LOAD_DRAIN_SECONDS", 3)
+	if err != nil {
+		return c, err
+	}
+	c.drain = time.Duration(drain * float64(time.Second))
+	conc, err := num("LOAD_CONNECT_CONCURRENCY", 100)
+	if err != nil {
+		return c, err
+	}
+	c.concurrency = int(conc)
+	if c.equalDeliv, err = num("LOAD_EQUAL_DELIVERIES", 20000); err != nil {
+		return c, err
+	}
+	if c.maxDeliveriesS, err = num("LOAD_MAX_DELIVERIES", 3e6); err != nil {
+		return c, err
+	}
+	p99, err := num("LOAD_P99_LIMIT_MS", 250)
+	if err != nil {
+		return c, err
+	}
+	c.p99Limit = time.Duration(p99 * float64(time.Millisecond))
+	scaled := func(n float64, min int) int { return max(min, int(math.Round(n*c.scale))) }
+	c.connects = scaled(5000, 10)
+	c.idle = scaled(10000, 10)
+	c.fanoutClients = scaled(1000, 2)
+	c.pairClients = scaled(2000, 2) &^ 1 // even: rooms of two
+	c.serverCPU = getenv("LOAD_SERVER_CPU")
+	if c.serverCPU == "" {
+		c.serverCPU = "0"
+	}
+	c.servers = list("LOAD_SERVERS", "go,node")
+	c.scenarios = list("LOAD_SCENARIOS", "connect,idle,fanout,pairs")
+	for _, s := range c.servers {
+		if s != "go" && s != "node" {
+			return c, fmt.Errorf("LOAD_SERVERS: unknown server %q", s)
+		}
+	}
+	for _, s := range c.scenarios {
+		switch s {
+		case "connect", "idle", "fanout", "pairs":
+		default:
+			return c, fmt.Errorf("LOAD_SCENARIOS: unknown scenario %q", s)
+		}
+	}
+	if c.goServer == "" || *nodeScript == "" {
+		return c, errors.New("both -go-server and -node-server are required")
+	}
+	return c, nil
+}
+
+// run parses the configuration, runs every scenario for every server and prints the table.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	clk, err := clockTicks()
+	if err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "loadgen: "+format+"\n", a...) }
+	logf("scale %.3g: connect %d, idle %d, fanout %d clients, pairs %d clients; servers pinned to CPU %s",
+		cfg.scale, cfg.connects, cfg.idle, cfg.fanoutClients, cfg.pairClients, cfg.serverCPU)
+	res := results{}
+	for _, sc := range cfg.scenarios {
+		for _, srv := range cfg.servers {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r := &runner{cfg: cfg, server: srv, clk: clk, logf: logf}
+			m, err := r.scenario(ctx, sc)
+			if err != nil {
+				logf("%s/%s: %v", sc, srv, err)
+				m.err = err.Error()
+			}
+			res.put(sc, srv, m)
+		}
+	}
+	res.print(stdout, cfg)
+	return ctx.Err()
+}
+
+// clockTicks returns sysconf(_SC_CLK_TCK) as getconf reports it (100 on Linux/amd64).
+func clockTicks() (int64, error) {
+	out, err := exec.Command("getconf", "CLK_TCK").Output()
+	if err != nil {
+		return 100, nil //nolint:nilerr // the kernel's USER_HZ is 100 on every common arch
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+}
+
+// server is one started server process (its PID is the server itself: taskset execs it).
+type server struct {
+	cmd  *exec.Cmd
+	pid  int
+	url  string
+	done chan struct{}
+}
+
+// startServer starts the named server pinned to cfg.serverCPU and waits for its
+// "listening URL" line.
+func startServer(ctx context.Context, cfg config, name string, logf func(string, ...any)) (*server, error) {
+	argv := []string{"taskset", "-c", cfg.serverCPU}
+	if name == "go" {
+		argv = append(argv, cfg.goServer, "-addr", "127.0.0.1:0")
+	} else {
+		argv = append(argv, cfg.nodeServer...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "LOAD_TOKEN="+cfg.token)
+	cmd.Stderr = prefixWriter{prefix: name + "-server: ", w: os.Stderr}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %v: %w", argv, err)
+	}
+	s := &server{cmd: cmd, pid: cmd.Process.Pid, done: make(chan struct{})}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		first := true
+		for sc.Scan() {
+			if first {
+				lines <- sc.Text()
+				first = false
+				continue
+			}
+			logf("%s-server: %s", name, sc.Text())
+		}
+		if first {
+			close(lines)
+		}
+	}()
+	go func() {
+		_ = cmd.Wait()
+		close(s.done)
+	}()
+	select {
+	case l, ok := <-lines:
+		u, found := strings.CutPrefix(l, "listening ")
+		if !ok || !found {
+			s.stop()
+			return nil, fmt.Errorf("%s server did not report its address (got %q)", name, l)
+		}
+		s.url = strings.TrimSpace(u)
+	case <-time.After(20 * time.Second):
+		s.stop()
+		return nil, fmt.Errorf("%s server did not start within 20 s", name)
+	case <-ctx.Done():
+		s.stop()
+		return nil, ctx.Err()
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				logf("%s server pid %d at %s, CPUs %s", name, s.pid, s.url, strings.TrimSpace(v))
+			}
+		}
+	}
+	return s, nil
+}
+
+// stop sends SIGTERM to the server's PID, then SIGKILL to the same PID after 5 s.
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+func (s *server) alive() bool {
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
+	}
+}
+
+type prefixWriter struct {
+	prefix string
+	w      io.Writer
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if l != "" {
+			fmt.Fprint(p.w, p.prefix+l)
+		}
+	}
+	return len(b), nil
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# test/load/run.sh: runs the rtserver Socket.IO engine side by side with the Node reference
+# server (socket.io 4.8.4, test/load/nodeserver.mjs, same handlers as test/load/goserver) on
+# this machine, in one run, and prints absolute numbers and Go/Node ratios.
+#
+#   bash test/load/run.sh                    # full size (about 3-5 minutes)
+#   LOAD_SCALE=0.1 bash test/load/run.sh     # quick run (under 2 minutes)
+#
+# Each server is pinned to one core (LOAD_SERVER_CPU, default 0) with taskset; the load
+# generator (test/load/loadgen, a Go Socket.IO WebSocket client: see its doc comment for why
+# not socket.io-client) runs pinned to the other core (LOAD_CLIENT_CPU, default 1). The load
+# generator starts and stops every server itself and kills only the PIDs it started; this
+# script kills only the load generator's PID if it is interrupted.
+#
+# Scenarios (LOAD_SCENARIOS=connect,idle,fanout,pairs; LOAD_SERVERS=go,node):
+#   connect  5,000 authenticated connects as fast as they go: handshakes/s (target Go >= 5x Node)
+#   idle     10,000 idle WebSocket connections: server RSS per connection (target <= 0.5x)
+#   fanout   1,000 clients in one room, one sender: server CPU per delivered message at an
+#            equal rate (target <= 0.33x), p99 at that rate (target <= 1x), and the highest
+#            rate with p99 under 250 ms
+#   pairs    2,000 clients in 1,000 rooms of 2, each sending once a second: p99 (<= 1x), CPU
+# Other knobs: LOAD_SECONDS, LOAD_STEP_SECONDS, LOAD_SETTLE_SECONDS, LOAD_DRAIN_SECONDS,
+# LOAD_CONNECT_CONCURRENCY, LOAD_EQUAL_DELIVERIES, LOAD_MAX_DELIVERIES, LOAD_P99_LIMIT_MS.
+# The numbers are printed, never asserted: this is a measurement, not a test.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -lt 12000 ]; then
+  echo "run.sh: the open-file limit is $(ulimit -n); the idle scenario needs about 10,100 (raise the hard limit)" >&2
+  exit 1
+fi
+for tool in taskset node go; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; exit 1; }
+done
+if [ "$(nproc --all)" -lt 2 ]; then
+  echo "run.sh: needs 2 CPUs (one for the server, one for the load generator)" >&2
+  exit 1
+fi
+if [ ! -d test/node_modules/socket.io ]; then
+  (cd test && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+bin="$(mktemp -d)"
+loadgen_pid=""
+cleanup() {
+  if [ -n "$loadgen_pid" ] && kill -0 "$loadgen_pid" 2>/dev/null; then
+    kill -TERM "$loadgen_pid" 2>/dev/null || true
+    wait "$loadgen_pid" 2>/dev/null || true
+  fi
+  rm -rf "$bin"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "run.sh: building the Go fixture server and the load generator" >&2
+case ",${LOAD_SERVERS:-go,node}," in
+  *,go,*) go build -o "$bin/goserver" ./test/load/goserver ;;
+  *) printf '#!/bin/sh\nexit 1\n' >"$bin/goserver"; chmod +x "$bin/goserver" ;;
+esac
+go build -o "$bin/loadgen" ./test/load/loadgen
+
+taskset -c "${LOAD_CLIENT_CPU:-1}" "$bin/loadgen" \
+  -go-server "$bin/goserver" \
+  -node "$(command -v node)" \
+  -node-server "$here/nodeserver.mjs" &
+loadgen_pid=$!
+status=0
+wait "$loadgen_pid" || status=$?
+loadgen_pid=""
+exit "$status"
