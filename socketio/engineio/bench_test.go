@@ -88,7 +88,13 @@ func benchEnv(b *testing.B, n int) ([]*Session, func()) {
 			}
 		}()
 	}
-	for len(h.sessions) < n || srv.Count() < n {
+	for {
+		h.mu.Lock()
+		ready := len(h.sessions)
+		h.mu.Unlock()
+		if ready >= n {
+			break
+		}
 		time.Sleep(time.Millisecond)
 	}
 	h.mu.Lock()
@@ -112,10 +118,27 @@ func BenchmarkSessionSend(b *testing.B) {
 	s := sessions[0]
 	f := NewFrame([]byte(`2["chat",{"text":"hello world"}]`), false)
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; b.Loop(); i++ {
 		if err := s.Send(f); err != nil {
 			b.Fatal(err)
 		}
+		if i%256 == 0 {
+			waitDrained(s, 1<<20)
+		}
+	}
+}
+
+// waitDrained waits until s has at most max bytes queued, as a real sender is limited by
+// its input rate; Send itself never waits.
+func waitDrained(s *Session, max int) {
+	for {
+		s.mu.Lock()
+		n := s.queueBytes
+		s.mu.Unlock()
+		if n <= max {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
 	}
 }
 
@@ -164,6 +187,9 @@ func BenchmarkFrameBroadcast(b *testing.B) {
 			if err := s.Send(f); err != nil {
 				b.Fatal(err)
 			}
+		}
+		for _, s := range sessions {
+			waitDrained(s, 256<<10)
 		}
 	}
 }

@@ -42,16 +42,16 @@ func TestDecodePayloadV4(t *testing.T) {
 
 func TestDecodePayloadV4Bad(t *testing.T) {
 	bad := map[string]string{
-		"empty":            "",
-		"invalid":          "invalid",
-		"type 9":           "9",
-		"abc":              "abc",
-		"trailing sep":     "4a\x1e",
-		"leading sep":      "\x1e4a",
-		"empty between":    "4a\x1e\x1e4b",
-		"bad base64":       "b!!!",
-		"too many":         strings.Repeat("4a\x1e", maxPayloadPackets) + "4a",
-		"10k packets":      strings.Repeat("6\x1e", 10000) + "6",
+		"empty":         "",
+		"invalid":       "invalid",
+		"type 9":        "9",
+		"abc":           "abc",
+		"trailing sep":  "4a\x1e",
+		"leading sep":   "\x1e4a",
+		"empty between": "4a\x1e\x1e4b",
+		"bad base64":    "b!!!",
+		"too many":      strings.Repeat("4a\x1e", maxPayloadPackets) + "4a",
+		"10k packets":   strings.Repeat("6\x1e", 10000) + "6",
 	}
 	for name, in := range bad {
 		t.Run(name, func(t *testing.T) {

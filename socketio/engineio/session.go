@@ -216,7 +216,12 @@ func (s *Session) onTimer() {
 			s.destroy(ReasonSlowConsumer, 0)
 			return
 		}
-		s.armLocked(timerPong, s.srv.cfg.PingTimeout)
+		// The pong deadline counts from when the ping was due, not from when this
+		// timer ran, so a late timer cannot stretch pingInterval+pingTimeout.
+		due := s.timerDue + int64(s.srv.cfg.PingTimeout)
+		s.timerKind = timerPong
+		s.timerDue = due
+		s.timer.Reset(time.Duration(max(due-s.srv.now(), 0)))
 		s.mu.Unlock()
 	case timerPong, timerV3:
 		s.mu.Unlock()

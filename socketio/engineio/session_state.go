@@ -10,3 +10,13 @@ func (s *Session) Buffered() int {
 
 // Closed reports whether the session is closing or closed.
 func (s *Session) Closed() bool { return s.state.Load() != stateOpen }
+
+// SendVolatile queues frames only when nothing is waiting in the session's queue (the
+// client keeps up); it reports whether it queued them. Volatile broadcasts use it so a
+// client that is behind misses them instead of growing its queue.
+func (s *Session) SendVolatile(frames ...*Frame) bool {
+	s.mu.Lock()
+	busy := len(s.queue) > 0 || s.state.Load() != stateOpen
+	s.mu.Unlock()
+	return !busy && s.Send(frames...) == nil
+}

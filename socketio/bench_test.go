@@ -1,0 +1,118 @@
+package socketio
+
+import (
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+// benchClients connects n WebSocket clients to "/" that drain everything they
+// receive, and returns their server-side sockets.
+func benchClients(b *testing.B, n int, setup func(s *Server)) (*Server, []*Socket) {
+	b.Helper()
+	var mu sync.Mutex
+	var socks []*Socket
+	ready := make(chan struct{}, n)
+	srv, base := newTestServer(b, Config{}, func(s *Server) {
+		s.OnConnection(func(so *Socket) {
+			mu.Lock()
+			socks = append(socks, so)
+			mu.Unlock()
+			ready <- struct{}{}
+		})
+		if setup != nil {
+			setup(s)
+		}
+	})
+	u := strings.Replace(base, "http", "ws", 1) + "?EIO=4&transport=websocket"
+	var wg sync.WaitGroup
+	conns := make([]*websocket.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		c, _, err := websocket.DefaultDialer.Dial(u, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, c)
+		_ = c.WriteMessage(websocket.TextMessage, []byte("40"))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 64)
+			for {
+				_, r, err := c.NextReader()
+				if err != nil {
+					return
+				}
+				k, _ := io.ReadFull(r, buf)
+				_, _ = io.Copy(io.Discard, r)
+				if k == 1 && buf[0] == '2' {
+					_ = c.WriteMessage(websocket.TextMessage, []byte("3"))
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		<-ready
+	}
+	b.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+	})
+	return srv, socks
+}
+
+// BenchmarkBroadcastRoom1000 broadcasts to a room of 1000 WebSocket sockets: one
+// encode, the same frames queued to every recipient.
+func BenchmarkBroadcastRoom1000(b *testing.B) {
+	srv, socks := benchClients(b, 1000, nil)
+	for _, s := range socks {
+		_ = s.Join("room")
+	}
+	op := srv.To("room")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := op.Emit("tick", "hello", i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEmitOne emits to one WebSocket socket.
+func BenchmarkEmitOne(b *testing.B) {
+	_, socks := benchClients(b, 1, nil)
+	s := socks[0]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.Emit("tick", "hello", i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEventDispatch feeds EVENT packets to a connection's handler as the read
+// loop does: decode, split, dispatch to a typed handler.
+func BenchmarkEventDispatch(b *testing.B) {
+	var n int
+	_, socks := benchClients(b, 1, func(s *Server) {
+		s.OnConnection(func(so *Socket) {
+			so.On("message", func(_ *Socket, args Args, _ Ack) { n += args.Len() })
+		})
+	})
+	c := socks[0].client
+	msg := []byte(`2["message",1,"2",{"3":[true]}]`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.OnMessage(append([]byte(nil), msg...), false)
+	}
+	if n == 0 {
+		b.Fatal("handler not called")
+	}
+}

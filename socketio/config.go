@@ -1,0 +1,157 @@
+package socketio
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"rtserver/socketio/engineio"
+	"rtserver/socketio/parser"
+)
+
+// Defaults of Config and RecoveryConfig, documented on their fields.
+const (
+	DefaultConnectTimeout           = 45 * time.Second
+	DefaultMaxAttachments           = 10
+	DefaultMaxDepth                 = 32
+	DefaultMaxPendingAcks           = 1024
+	DefaultMaxNamespacesPerClient   = 64
+	DefaultAttachmentTimeout        = 10 * time.Second
+	DefaultMaxDisconnectionDuration = 2 * time.Minute
+	DefaultRecoveryMaxPackets       = 1000
+	DefaultRecoveryMaxBytes         = 16 << 20
+	DefaultRecoveryMaxSessions      = 100_000
+)
+
+// Config configures a Server. The zero value of every field means its documented
+// default, so Config{} is a working server.
+type Config struct {
+	// Engine configures the Engine.IO layer (transports, heartbeat, payload limits,
+	// Origin and CORS checks). Its own defaults apply to its zero fields.
+	Engine engineio.Config
+	// ConnectTimeout closes an Engine.IO session whose client has not connected to
+	// any namespace by then, so idle handshakes cannot pile up. Default 45s (the
+	// Node server's default).
+	ConnectTimeout time.Duration
+	// MaxAttachments bounds the binary attachments of one received packet.
+	// Default 10.
+	MaxAttachments int
+	// MaxDepth bounds JSON nesting in received payloads, so hostile input cannot
+	// exhaust the stack or CPU. Default 32.
+	MaxDepth int
+	// AttachmentTimeout bounds how long a BINARY_EVENT or BINARY_ACK may wait for
+	// its binary frames before the session is closed. Default 10s.
+	AttachmentTimeout time.Duration
+	// MaxRoomsPerSocket bounds the rooms one socket may be in, its own id room
+	// included; Join past it returns ErrTooManyRooms. Default 0: no cap.
+	MaxRoomsPerSocket int
+	// MaxPendingAcks bounds the acknowledgements one socket may be waiting for at
+	// once (EmitWithAck and broadcasts with acks), so a client that never acks
+	// cannot grow server memory. Default 1024.
+	MaxPendingAcks int
+	// MaxNamespacesPerClient bounds the namespaces one connection may join; a
+	// CONNECT past it is refused. Default 64.
+	MaxNamespacesPerClient int
+	// Recovery enables connection state recovery. Nil: off.
+	Recovery *RecoveryConfig
+	// NewAdapter makes the adapter of each namespace when the namespace is created.
+	// Nil: NewMemoryAdapter.
+	NewAdapter func(n *Namespace) Adapter
+	// Logger receives connection and rejection records (never auth payloads).
+	// Nil discards.
+	Logger *slog.Logger
+}
+
+// RecoveryConfig configures connection state recovery: a client whose transport
+// dropped gets back its socket id, rooms, data and the broadcasts it missed when it
+// reconnects within MaxDisconnectionDuration.
+type RecoveryConfig struct {
+	// MaxDisconnectionDuration is how long a disconnected socket's state and the
+	// broadcasts are kept. Default 2m.
+	MaxDisconnectionDuration time.Duration
+	// SkipMiddlewares skips namespace middleware for a recovered socket. Default
+	// false: middleware runs again (Socket.Recovered tells it so), so an expired or
+	// revoked credential cannot come back through recovery. Node skips them.
+	SkipMiddlewares bool
+	// MaxPackets bounds the broadcasts kept for replay per namespace. Default 1000.
+	MaxPackets int
+	// MaxBytes bounds the bytes of the broadcasts kept per namespace. Default 16 MiB.
+	MaxBytes int
+	// MaxSessions bounds the disconnected sessions kept per namespace; past it a
+	// disconnected socket is not kept. Default 100000.
+	MaxSessions int
+}
+
+// withDefaults returns c with zero fields replaced by their defaults. The Engine
+// config is left to engineio.NewServer.
+func (c Config) withDefaults() Config {
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.MaxAttachments == 0 {
+		c.MaxAttachments = DefaultMaxAttachments
+	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.AttachmentTimeout == 0 {
+		c.AttachmentTimeout = DefaultAttachmentTimeout
+	}
+	if c.MaxPendingAcks == 0 {
+		c.MaxPendingAcks = DefaultMaxPendingAcks
+	}
+	if c.MaxNamespacesPerClient == 0 {
+		c.MaxNamespacesPerClient = DefaultMaxNamespacesPerClient
+	}
+	if c.Recovery != nil {
+		r := *c.Recovery
+		if r.MaxDisconnectionDuration == 0 {
+			r.MaxDisconnectionDuration = DefaultMaxDisconnectionDuration
+		}
+		if r.MaxPackets == 0 {
+			r.MaxPackets = DefaultRecoveryMaxPackets
+		}
+		if r.MaxBytes == 0 {
+			r.MaxBytes = DefaultRecoveryMaxBytes
+		}
+		if r.MaxSessions == 0 {
+			r.MaxSessions = DefaultRecoveryMaxSessions
+		}
+		c.Recovery = &r
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Validate reports the first invalid field of c, with defaults applied (so a zero
+// duration is invalid here), so a server refuses to start on a bad value instead of
+// running with a surprising one.
+func (c Config) Validate() error {
+	switch {
+	case c.ConnectTimeout <= 0:
+		return errors.New("socketio: ConnectTimeout must be positive")
+	case c.MaxAttachments < 0 || c.MaxAttachments > parser.MaxAttachmentsLimit:
+		return errors.New("socketio: MaxAttachments out of range")
+	case c.MaxDepth < 0 || c.MaxDepth > parser.MaxDepthLimit:
+		return errors.New("socketio: MaxDepth out of range")
+	case c.AttachmentTimeout <= 0:
+		return errors.New("socketio: AttachmentTimeout must be positive")
+	case c.MaxRoomsPerSocket < 0:
+		return errors.New("socketio: MaxRoomsPerSocket must not be negative")
+	case c.MaxPendingAcks <= 0:
+		return errors.New("socketio: MaxPendingAcks must be positive")
+	case c.MaxNamespacesPerClient <= 0:
+		return errors.New("socketio: MaxNamespacesPerClient must be positive")
+	}
+	if r := c.Recovery; r != nil {
+		switch {
+		case r.MaxDisconnectionDuration <= 0:
+			return errors.New("socketio: Recovery.MaxDisconnectionDuration must be positive")
+		case r.MaxPackets <= 0 || r.MaxBytes <= 0 || r.MaxSessions <= 0:
+			return errors.New("socketio: Recovery limits must be positive")
+		}
+	}
+	return nil
+}

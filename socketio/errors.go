@@ -1,0 +1,130 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+
+	"rtserver/socketio/engineio"
+	"rtserver/socketio/parser"
+)
+
+// Disconnect reasons passed to Socket.OnDisconnect. They are socket.io's names, so
+// code and dashboards written for the Node server read the same.
+const (
+	// ReasonServerNamespaceDisconnect: the server called Socket.Disconnect (the
+	// client sees "io server disconnect" and does not reconnect).
+	ReasonServerNamespaceDisconnect = "server namespace disconnect"
+	// ReasonClientNamespaceDisconnect: the client called socket.disconnect() (it
+	// sent DISCONNECT; the client side says "io client disconnect").
+	ReasonClientNamespaceDisconnect = "client namespace disconnect"
+	// ReasonTransportClose: the client went away or closed the connection.
+	ReasonTransportClose = "transport close"
+	// ReasonTransportError: the connection failed.
+	ReasonTransportError = "transport error"
+	// ReasonPingTimeout: the client stopped answering heartbeats.
+	ReasonPingTimeout = "ping timeout"
+	// ReasonParseError: the client sent a malformed packet; the session was closed.
+	ReasonParseError = "parse error"
+	// ReasonForcedClose: the server closed the connection (Disconnect(true), a
+	// connect timeout, an invalid state).
+	ReasonForcedClose = "forced close"
+	// ReasonServerShuttingDown: Server.Shutdown; clients reconnect on their own.
+	ReasonServerShuttingDown = "server shutting down"
+	// ReasonSlowConsumer: the client did not read fast enough; its write queue
+	// passed engineio.Config.MaxWriteQueueBytes.
+	ReasonSlowConsumer = "slow consumer"
+	// ReasonPayloadTooLarge: the client sent a message over the payload limit.
+	ReasonPayloadTooLarge = "payload too large"
+)
+
+// Client-side names of the same events, for documentation and tests: what a
+// socket.io client reports for a server-side Disconnect and for its own.
+const (
+	ClientReasonServerDisconnect = "io server disconnect"
+	ClientReasonClientDisconnect = "io client disconnect"
+)
+
+// reasonOf maps an engine close reason onto the socket.io name.
+func reasonOf(r engineio.Reason) string {
+	switch r {
+	case engineio.ReasonClientClose:
+		return ReasonTransportClose // the Node server names a client `1` so too
+	case "":
+		return ReasonTransportClose
+	}
+	return string(r)
+}
+
+// recoverable reports whether a socket that ended with reason may be restored by
+// connection state recovery: only unexpected losses, never a deliberate disconnect.
+func recoverable(reason string) bool {
+	switch reason {
+	case ReasonTransportClose, ReasonTransportError, ReasonPingTimeout,
+		ReasonForcedClose, ReasonServerShuttingDown:
+		return true
+	}
+	return false
+}
+
+// Errors returned by Socket, Namespace and Operator methods. Compare with errors.Is.
+var (
+	// ErrDisconnected: the socket is no longer connected, so nothing was sent.
+	ErrDisconnected = errors.New("socketio: socket disconnected")
+	// ErrTooManyRooms: Join would pass Config.MaxRoomsPerSocket.
+	ErrTooManyRooms = errors.New("socketio: too many rooms for this socket")
+	// ErrTooManyAcks: the socket already waits for Config.MaxPendingAcks
+	// acknowledgements.
+	ErrTooManyAcks = errors.New("socketio: too many pending acknowledgements")
+	// ErrReservedEvent: the event name is reserved by the protocol (connect,
+	// connect_error, disconnect, disconnecting, newListener, removeListener).
+	ErrReservedEvent = errors.New("socketio: reserved event name")
+	// ErrAckSent: an Ack function was called more than once.
+	ErrAckSent = errors.New("socketio: acknowledgement already sent")
+	// ErrAckTimeout: EmitWithAck's context ended before every acknowledgement came.
+	ErrAckTimeout = errors.New("socketio: acknowledgement timed out")
+	// ErrShutdown: the server is shutting down.
+	ErrShutdown = errors.New("socketio: server shutting down")
+	// ErrInvalidArgument: an Emit argument could not be encoded as JSON.
+	ErrInvalidArgument = errors.New("socketio: invalid argument")
+)
+
+// internalErrorMessage is what a client sees when a middleware fails with an error
+// that is not a *ConnectError: details stay in the log.
+const internalErrorMessage = "internal error"
+
+// invalidNamespaceMessage is the CONNECT_ERROR message for an unknown namespace
+// (socket.io's exact text; clients match on it).
+const invalidNamespaceMessage = "Invalid namespace"
+
+// ConnectError refuses a connection to a namespace. A Middleware returns it; the
+// client receives CONNECT_ERROR {"message": Message, "data": Data} and its
+// connect_error handler gets an Error whose message is Message and data is Data.
+// Any other middleware error is sent as {"message":"internal error"} and logged.
+type ConnectError struct {
+	// Message is shown to the client; keep it to a small fixed set.
+	Message string
+	// Data is marshalled to JSON; nil sends no "data" key.
+	Data any
+}
+
+// Error returns the message, so a ConnectError can be returned as an error.
+func (e *ConnectError) Error() string { return e.Message }
+
+// appendPayload appends the CONNECT_ERROR payload: an object for protocol v5; for
+// a v4 (legacy) client Data when set, else Message as a JSON string, which is what
+// socket.io-client 2.x turns into its `error` event.
+func (e *ConnectError) appendPayload(dst []byte, legacy bool) []byte {
+	var data []byte
+	if e.Data != nil {
+		if b, err := json.Marshal(e.Data); err == nil {
+			data = b
+		}
+	}
+	if legacy {
+		if data != nil {
+			return append(dst, data...)
+		}
+		return parser.AppendLegacyConnectError(dst, e.Message)
+	}
+	return parser.AppendConnectError(dst, e.Message, data)
+}

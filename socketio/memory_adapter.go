@@ -1,0 +1,331 @@
+package socketio
+
+import (
+	"context"
+	"sync"
+
+	"rtserver/socketio/engineio"
+	"rtserver/socketio/parser"
+)
+
+// adapterShards is the number of lock shards of each MemoryAdapter map: joins and
+// broadcasts in different rooms rarely contend.
+const adapterShards = 32
+
+// MemoryAdapter is the single-node Adapter: room → sockets and socket → rooms maps,
+// each split into lock shards behind RWMutexes, and (with Config.Recovery) the
+// bounded store of broadcasts and disconnected sessions. A broadcast copies its
+// recipient list under the read locks, encodes the packet once, and queues the same
+// frames to every recipient after releasing them.
+type MemoryAdapter struct {
+	nsp   *Namespace
+	rooms [adapterShards]setShard // room → socket ids
+	sids  [adapterShards]setShard // socket id → rooms
+	store *recoveryStore          // nil when recovery is off
+}
+
+type setShard struct {
+	mu sync.RWMutex
+	m  map[string]map[string]struct{}
+}
+
+// NewMemoryAdapter returns the memory adapter of namespace n. Cluster adapters embed
+// one for local delivery.
+func NewMemoryAdapter(n *Namespace) *MemoryAdapter {
+	a := &MemoryAdapter{nsp: n}
+	for i := range a.rooms {
+		a.rooms[i].m = make(map[string]map[string]struct{})
+		a.sids[i].m = make(map[string]map[string]struct{})
+	}
+	if rc := n.recovery(); rc != nil {
+		a.store = newRecoveryStore(*rc)
+	}
+	return a
+}
+
+// shardOf hashes s (FNV-1a) onto a shard index without allocating.
+func shardOf(s string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return int(h % adapterShards)
+}
+
+// AddAll implements Adapter. Lock order is always socket shard, then room shard.
+func (a *MemoryAdapter) AddAll(id string, rooms []string) {
+	ss := &a.sids[shardOf(id)]
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	set := ss.m[id]
+	if set == nil {
+		set = make(map[string]struct{}, len(rooms))
+		ss.m[id] = set
+	}
+	for _, r := range rooms {
+		if _, ok := set[r]; ok {
+			continue
+		}
+		set[r] = struct{}{}
+		rs := &a.rooms[shardOf(r)]
+		rs.mu.Lock()
+		m := rs.m[r]
+		if m == nil {
+			m = make(map[string]struct{}, 1)
+			rs.m[r] = m
+		}
+		m[id] = struct{}{}
+		rs.mu.Unlock()
+	}
+}
+
+// Del implements Adapter.
+func (a *MemoryAdapter) Del(id, room string) {
+	ss := &a.sids[shardOf(id)]
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if set := ss.m[id]; set != nil {
+		delete(set, room)
+	}
+	a.delMember(room, id)
+}
+
+func (a *MemoryAdapter) delMember(room, id string) {
+	rs := &a.rooms[shardOf(room)]
+	rs.mu.Lock()
+	if m := rs.m[room]; m != nil {
+		delete(m, id)
+		if len(m) == 0 {
+			delete(rs.m, room)
+		}
+	}
+	rs.mu.Unlock()
+}
+
+// DelAll implements Adapter.
+func (a *MemoryAdapter) DelAll(id string) {
+	ss := &a.sids[shardOf(id)]
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for r := range ss.m[id] {
+		a.delMember(r, id)
+	}
+	delete(ss.m, id)
+}
+
+// SocketRooms implements Adapter.
+func (a *MemoryAdapter) SocketRooms(id string) []string {
+	ss := &a.sids[shardOf(id)]
+	ss.mu.RLock()
+	defer ss.mu.RUnlock()
+	set, ok := ss.m[id]
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	return out
+}
+
+// roomCount returns the number of rooms with at least one member (tests, metrics).
+func (a *MemoryAdapter) roomCount() int {
+	n := 0
+	for i := range a.rooms {
+		a.rooms[i].mu.RLock()
+		n += len(a.rooms[i].m)
+		a.rooms[i].mu.RUnlock()
+	}
+	return n
+}
+
+// Sockets implements Adapter (local sockets only).
+func (a *MemoryAdapter) Sockets(_ context.Context, rooms []string) ([]string, error) {
+	return a.selectIDs(BroadcastOptions{Rooms: rooms}), nil
+}
+
+// selectIDs copies the ids selected by opts under the shard read locks.
+func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
+	var except map[string]struct{}
+	for _, r := range opts.Except {
+		rs := &a.rooms[shardOf(r)]
+		rs.mu.RLock()
+		for id := range rs.m[r] {
+			if except == nil {
+				except = make(map[string]struct{})
+			}
+			except[id] = struct{}{}
+		}
+		rs.mu.RUnlock()
+	}
+	excluded := func(id string) bool {
+		_, ok := except[id]
+		return ok
+	}
+	var ids []string
+	switch len(opts.Rooms) {
+	case 0:
+		for i := range a.sids {
+			ss := &a.sids[i]
+			ss.mu.RLock()
+			for id := range ss.m {
+				if !excluded(id) {
+					ids = append(ids, id)
+				}
+			}
+			ss.mu.RUnlock()
+		}
+	case 1:
+		rs := &a.rooms[shardOf(opts.Rooms[0])]
+		rs.mu.RLock()
+		m := rs.m[opts.Rooms[0]]
+		ids = make([]string, 0, len(m))
+		for id := range m {
+			if !excluded(id) {
+				ids = append(ids, id)
+			}
+		}
+		rs.mu.RUnlock()
+	default:
+		seen := make(map[string]struct{})
+		for _, r := range opts.Rooms {
+			rs := &a.rooms[shardOf(r)]
+			rs.mu.RLock()
+			for id := range rs.m[r] {
+				if _, dup := seen[id]; dup || excluded(id) {
+					continue
+				}
+				seen[id] = struct{}{}
+				ids = append(ids, id)
+			}
+			rs.mu.RUnlock()
+		}
+	}
+	return ids
+}
+
+// recipients returns the local sockets selected by opts.
+func (a *MemoryAdapter) recipients(opts BroadcastOptions) []*Socket {
+	return a.nsp.lookup(a.selectIDs(opts))
+}
+
+// Broadcast implements Adapter: the packet is encoded once and the same frames are
+// queued to every recipient, no lock held.
+func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
+	if a.store != nil && !opts.Volatile && !p.HasID() && (p.Type == parser.Event || p.Type == parser.BinaryEvent) {
+		p = a.store.add(p, opts)
+	}
+	frames := encodeFrames(p)
+	for _, s := range a.recipients(opts) {
+		_ = s.sendFrames(frames, opts.Volatile)
+	}
+	return nil
+}
+
+// BroadcastWithAck implements Adapter.
+func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts BroadcastOptions,
+	onCount func(int), onAck func(string, Args)) error {
+	frames := encodeFrames(p)
+	n := 0
+	for _, s := range a.recipients(opts) {
+		id := s.id
+		err := s.acks.register(ctx, p.ID, func(args Args, err error) {
+			if err == nil {
+				onAck(id, args)
+			}
+		})
+		if err != nil {
+			continue
+		}
+		if s.sendFrames(frames, opts.Volatile) != nil {
+			s.acks.drop(p.ID)
+			continue
+		}
+		n++
+	}
+	onCount(n)
+	return nil
+}
+
+// FetchSockets implements Adapter (local sockets only).
+func (a *MemoryAdapter) FetchSockets(_ context.Context, opts BroadcastOptions) ([]*RemoteSocket, error) {
+	socks := a.recipients(opts)
+	out := make([]*RemoteSocket, 0, len(socks))
+	for _, s := range socks {
+		out = append(out, &RemoteSocket{ID: s.id, Handshake: s.hs, Rooms: s.Rooms(), Data: s.Data(), nsp: a.nsp, local: s})
+	}
+	return out, nil
+}
+
+// AddSockets implements Adapter. A socket at its room cap joins what fits.
+func (a *MemoryAdapter) AddSockets(opts BroadcastOptions, rooms []string) error {
+	for _, s := range a.recipients(opts) {
+		_ = s.Join(rooms...)
+	}
+	return nil
+}
+
+// DelSockets implements Adapter.
+func (a *MemoryAdapter) DelSockets(opts BroadcastOptions, rooms []string) error {
+	for _, s := range a.recipients(opts) {
+		for _, r := range rooms {
+			_ = s.Leave(r)
+		}
+	}
+	return nil
+}
+
+// DisconnectSockets implements Adapter.
+func (a *MemoryAdapter) DisconnectSockets(opts BroadcastOptions, close bool) error {
+	for _, s := range a.recipients(opts) {
+		s.Disconnect(close)
+	}
+	return nil
+}
+
+// ServerSideEmit implements Adapter: there are no other nodes, so nothing is sent.
+func (a *MemoryAdapter) ServerSideEmit(string, Args) error { return nil }
+
+// ServerCount implements Adapter: one node.
+func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
+
+// PersistSession implements Adapter (no-op when recovery is off).
+func (a *MemoryAdapter) PersistSession(s PersistedSession) {
+	if a.store != nil {
+		a.store.persist(s)
+	}
+}
+
+// RestoreSession implements Adapter.
+func (a *MemoryAdapter) RestoreSession(pid, offset string) (*RestoredSession, error) {
+	if a.store == nil {
+		return nil, nil
+	}
+	return a.store.restore(pid, offset), nil
+}
+
+// Offset returns the offset of the latest stored broadcast ("" when recovery is off),
+// which the CONNECT reply carries.
+func (a *MemoryAdapter) Offset() string {
+	if a.store == nil {
+		return ""
+	}
+	return a.store.offset()
+}
+
+// Close implements Adapter.
+func (a *MemoryAdapter) Close() error { return nil }
+
+// encodeFrames encodes p once into the engine frames every recipient shares: the
+// text packet, then one binary frame per attachment.
+func encodeFrames(p *parser.Packet) []*engineio.Frame {
+	frames := make([]*engineio.Frame, 1+len(p.Attachments))
+	var scratch [256]byte
+	frames[0] = engineio.NewFrame(parser.AppendEncode(scratch[:0], p), false)
+	for i, att := range p.Attachments {
+		frames[i+1] = engineio.NewFrame(att, true)
+	}
+	return frames
+}

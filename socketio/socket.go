@@ -1,0 +1,474 @@
+package socketio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"rtserver/socketio/engineio"
+	"rtserver/socketio/parser"
+)
+
+// EventHandler handles one event received by a socket. args are the event's
+// arguments (the name excluded); ack is nil when the client asked for no
+// acknowledgement, otherwise calling it once sends the ACK.
+type EventHandler func(s *Socket, args Args, ack Ack)
+
+// AnyHandler handles every event received by a socket, before its EventHandler.
+type AnyHandler func(s *Socket, event string, args Args, ack Ack)
+
+// PacketMiddleware runs for every event received by a socket, in registration
+// order, before any handler. A non-nil error drops the event (the middleware may
+// answer through ack first, e.g. with a rate-limit error).
+type PacketMiddleware func(s *Socket, event string, args Args, ack Ack) error
+
+// Ack sends the acknowledgement of a received event. Arguments are encoded as for
+// Socket.Emit. It may be called once, from any goroutine; a second call returns
+// ErrAckSent.
+type Ack func(args ...any) error
+
+// Socket is one client's connection to one namespace. Its methods are safe for
+// concurrent use (see the package documentation for where handlers run).
+type Socket struct {
+	id        string
+	pid       string
+	nsp       *Namespace
+	client    *client
+	hs        *Handshake
+	recovered bool
+	offset    string // recovery offset at (re)connection
+	log       *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	connected atomic.Bool
+	closing   atomic.Bool
+	acks      *ackTable
+	joinMu    sync.Mutex // serializes Join's cap check with the join
+	pending   []string   // rooms joined by middleware, before the socket connected
+
+	mu            sync.RWMutex
+	handlers      map[string]EventHandler
+	anyHandlers   []AnyHandler
+	middlewares   []PacketMiddleware
+	onDisconnect  []func(reason string)
+	onDisconnectg []func(reason string) // "disconnecting": rooms still joined
+	data          any
+	values        map[any]any
+}
+
+// newID returns a random base64url id of n bytes.
+func newID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func newSocket(n *Namespace, c *client, hs *Handshake, restored *RestoredSession) *Socket {
+	s := &Socket{
+		nsp:    n,
+		client: c,
+		hs:     hs,
+		acks:   newAckTable(n.srv.cfg.MaxPendingAcks),
+	}
+	switch {
+	case restored != nil:
+		s.id, s.pid, s.recovered, s.data = restored.SID, restored.PID, true, restored.Data
+	case c.legacy:
+		// socket.io-client 2.x derives the id itself from the engine id.
+		s.id = c.sess.ID()
+		if n.name != "/" {
+			s.id = n.name + "#" + s.id
+		}
+	default:
+		s.id = newID(15)
+	}
+	if n.recovery() != nil && !c.legacy && s.pid == "" {
+		s.pid = newID(15)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.log = n.srv.log.With("nsp", n.name, "sid", s.id)
+	return s
+}
+
+// ID returns the socket id: random, or restored by connection state recovery. It
+// is also the name of a room the socket is always in.
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns the connection attempt's details (auth payload, query, headers).
+func (s *Socket) Handshake() *Handshake { return s.hs }
+
+// Context returns a context that is cancelled when the socket disconnects, for work
+// that should stop with it.
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Connected reports whether the socket is connected.
+func (s *Socket) Connected() bool { return s.connected.Load() }
+
+// Recovered reports whether connection state recovery restored this socket's id,
+// rooms and data (middleware runs again unless RecoveryConfig.SkipMiddlewares).
+func (s *Socket) Recovered() bool { return s.recovered }
+
+// Transport returns the current transport, "polling" or "websocket".
+func (s *Socket) Transport() string { return s.client.sess.Transport() }
+
+// Logger returns the server logger with the socket's namespace and id attached.
+func (s *Socket) Logger() *slog.Logger { return s.log }
+
+// SetData stores the application's value for this socket (e.g. verified claims).
+// It is the value connection state recovery keeps.
+func (s *Socket) SetData(v any) {
+	s.mu.Lock()
+	s.data = v
+	s.mu.Unlock()
+}
+
+// Data returns the value stored by SetData (nil when none).
+func (s *Socket) Data() any {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.data
+}
+
+// Set stores val under key, like context values: use an unexported key type so
+// packages do not collide. Values live as long as the socket (recovery does not
+// keep them).
+func (s *Socket) Set(key, val any) {
+	s.mu.Lock()
+	if s.values == nil {
+		s.values = make(map[any]any)
+	}
+	s.values[key] = val
+	s.mu.Unlock()
+}
+
+// Get returns the value stored under key by Set, or nil.
+func (s *Socket) Get(key any) any {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.values[key]
+}
+
+// On registers the handler of event, replacing a previous one.
+func (s *Socket) On(event string, h EventHandler) {
+	s.mu.Lock()
+	if s.handlers == nil {
+		s.handlers = make(map[string]EventHandler)
+	}
+	s.handlers[event] = h
+	s.mu.Unlock()
+}
+
+// Off removes the handler of event.
+func (s *Socket) Off(event string) {
+	s.mu.Lock()
+	delete(s.handlers, event)
+	s.mu.Unlock()
+}
+
+// OnAny registers a handler that sees every event, before its own handler.
+func (s *Socket) OnAny(h AnyHandler) {
+	s.mu.Lock()
+	s.anyHandlers = append(s.anyHandlers[:len(s.anyHandlers):len(s.anyHandlers)], h)
+	s.mu.Unlock()
+}
+
+// Use adds a packet middleware (see PacketMiddleware).
+func (s *Socket) Use(mw PacketMiddleware) {
+	s.mu.Lock()
+	s.middlewares = append(s.middlewares[:len(s.middlewares):len(s.middlewares)], mw)
+	s.mu.Unlock()
+}
+
+// OnDisconnect registers fn to run once when the socket disconnects, with the
+// reason (ReasonServerNamespaceDisconnect, ReasonTransportClose, ...). It runs after
+// the socket left its rooms, on the goroutine that disconnected it. Registered after
+// the disconnect, fn never runs.
+func (s *Socket) OnDisconnect(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnect = append(s.onDisconnect, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnecting registers fn to run when the socket is about to disconnect, while
+// it is still in its rooms (socket.io's "disconnecting" event).
+func (s *Socket) OnDisconnecting(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnectg = append(s.onDisconnectg, fn)
+	s.mu.Unlock()
+}
+
+// Emit sends an event to this socket. Arguments: []byte becomes a binary
+// attachment, json.RawMessage is sent as is (validated, compacted), Args are spliced
+// byte for byte (attachments kept), anything else is json.Marshal'ed. It never
+// blocks on the network; ErrDisconnected means the socket is gone.
+func (s *Socket) Emit(event string, args ...any) error {
+	p, err := eventPacket(s.nsp.name, event, args, parser.NoID)
+	if err != nil {
+		return err
+	}
+	return s.sendPacket(p)
+}
+
+// EmitWithAck sends an event and waits for the client's acknowledgement, or until
+// ctx ends (ErrAckTimeout wrapping the context's error) or the socket disconnects
+// (ErrDisconnected). The ack arrives on this connection's read loop, so calling
+// EmitWithAck from a handler of the same connection blocks that loop until ctx
+// ends: use EmitWithAckFunc there, or a goroutine.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	type result struct {
+		args Args
+		err  error
+	}
+	ch := make(chan result, 1)
+	err := s.EmitWithAckFunc(ctx, event, func(a Args, err error) { ch <- result{a, err} }, args...)
+	if err != nil {
+		return Args{}, err
+	}
+	r := <-ch
+	return r.args, r.err
+}
+
+// EmitWithAckFunc sends an event and calls cb exactly once: with the client's
+// acknowledgement (on the connection's read loop), or with an error when ctx ends
+// or the socket disconnects. It does not block. The socket keeps at most
+// Config.MaxPendingAcks callbacks (ErrTooManyAcks).
+func (s *Socket) EmitWithAckFunc(ctx context.Context, event string, cb func(Args, error), args ...any) error {
+	if !s.connected.Load() {
+		return ErrDisconnected
+	}
+	id := s.nsp.nextAckID()
+	p, err := eventPacket(s.nsp.name, event, args, id)
+	if err != nil {
+		return err
+	}
+	if err := s.acks.register(ctx, id, cb); err != nil {
+		return err
+	}
+	if err := s.sendPacket(p); err != nil {
+		s.acks.drop(id)
+		return err
+	}
+	return nil
+}
+
+// PendingAcks returns how many acknowledgements the socket waits for.
+func (s *Socket) PendingAcks() int { return s.acks.len() }
+
+// Join adds the socket to rooms. Past Config.MaxRoomsPerSocket it joins none of
+// them and returns ErrTooManyRooms. Called from a connection middleware, the rooms
+// are joined when the connection is accepted.
+func (s *Socket) Join(rooms ...string) error {
+	s.joinMu.Lock()
+	defer s.joinMu.Unlock()
+	if !s.connected.Load() {
+		if s.closing.Load() {
+			return ErrDisconnected
+		}
+		if max := s.nsp.srv.cfg.MaxRoomsPerSocket; max > 0 && 1+len(s.pending)+len(rooms) > max {
+			return ErrTooManyRooms
+		}
+		s.pending = append(s.pending, rooms...)
+		return nil
+	}
+	if max := s.nsp.srv.cfg.MaxRoomsPerSocket; max > 0 {
+		current := s.nsp.adapter.SocketRooms(s.id)
+		have := make(map[string]struct{}, len(current))
+		for _, r := range current {
+			have[r] = struct{}{}
+		}
+		n := len(have)
+		for _, r := range rooms {
+			if _, ok := have[r]; !ok {
+				have[r] = struct{}{}
+				n++
+			}
+		}
+		if n > max {
+			return ErrTooManyRooms
+		}
+	}
+	s.nsp.adapter.AddAll(s.id, rooms)
+	return nil
+}
+
+// Leave removes the socket from room. Leaving a room it is not in is no error.
+func (s *Socket) Leave(room string) error {
+	if !s.connected.Load() {
+		return ErrDisconnected
+	}
+	s.nsp.adapter.Del(s.id, room)
+	return nil
+}
+
+// Rooms returns the rooms the socket is in, its own id room included.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+
+// In reports whether the socket is in room (not a broadcast: see To).
+func (s *Socket) In(room string) bool {
+	for _, r := range s.Rooms() {
+		if r == room {
+			return true
+		}
+	}
+	return false
+}
+
+// To returns a broadcast to rooms that excludes this socket (socket.to(room) in
+// socket.io).
+func (s *Socket) To(rooms ...string) *Operator {
+	return s.nsp.To(rooms...).Except(s.id)
+}
+
+// Broadcast returns a broadcast to every socket of the namespace but this one.
+func (s *Socket) Broadcast() *Operator { return s.nsp.Except(s.id) }
+
+// Disconnect disconnects the socket from its namespace: the client gets DISCONNECT
+// (its reason: "io server disconnect", so it does not reconnect) and OnDisconnect
+// handlers get ReasonServerNamespaceDisconnect. With close it disconnects every
+// namespace of the connection and closes the connection after sending. When the
+// connection is left with no namespace it is closed shortly after.
+func (s *Socket) Disconnect(close bool) {
+	if close {
+		s.client.disconnectAll()
+		return
+	}
+	if !s.connected.Load() {
+		return
+	}
+	_ = s.sendPacket(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp.name, ID: parser.NoID})
+	s.client.markLeft(s.nsp.name)
+	s.onClose(ReasonServerNamespaceDisconnect)
+	s.client.afterServerDisconnect()
+}
+
+// sendPacket encodes p and queues it.
+func (s *Socket) sendPacket(p *parser.Packet) error {
+	return s.sendFrames(encodeFrames(p), false)
+}
+
+// sendFrames queues frames on the connection. volatile drops them when the
+// transport cannot take them at once.
+func (s *Socket) sendFrames(frames []*engineio.Frame, volatile bool) error {
+	if !s.connected.Load() {
+		return ErrDisconnected
+	}
+	return s.client.send(frames, volatile)
+}
+
+// onEvent dispatches a received EVENT or BINARY_EVENT; it runs on the read loop.
+func (s *Socket) onEvent(p *parser.Packet) {
+	name, args, err := splitEvent(p, s.nsp.srv.cfg.MaxDepth)
+	if err != nil {
+		s.client.fail("invalid event", err)
+		return
+	}
+	var ack Ack
+	if p.HasID() {
+		ack = s.makeAck(p.ID)
+	}
+	s.mu.RLock()
+	mws, anys, h := s.middlewares, s.anyHandlers, s.handlers[name]
+	s.mu.RUnlock()
+	defer s.recoverHandler(name)
+	for _, mw := range mws {
+		if mw(s, name, args, ack) != nil {
+			return
+		}
+	}
+	for _, a := range anys {
+		a(s, name, args, ack)
+	}
+	if h != nil {
+		h(s, args, ack)
+	}
+}
+
+// recoverHandler keeps a panicking handler from taking the server down: the panic
+// is logged and the connection goes on.
+func (s *Socket) recoverHandler(what string) {
+	if v := recover(); v != nil {
+		s.log.Error("socketio: handler panicked", "event", what, "panic", v)
+	}
+}
+
+// onAck delivers a received ACK or BINARY_ACK; unknown ids are ignored.
+func (s *Socket) onAck(p *parser.Packet) {
+	args, err := ParseArgs(p.Data, p.Attachments, s.nsp.srv.cfg.MaxDepth)
+	if err != nil {
+		s.client.fail("invalid ack", err)
+		return
+	}
+	s.acks.resolve(p.ID, args)
+}
+
+// makeAck returns the Ack of a received event with ack id id.
+func (s *Socket) makeAck(id int64) Ack {
+	var sent atomic.Bool
+	return func(args ...any) error {
+		if !sent.CompareAndSwap(false, true) {
+			return ErrAckSent
+		}
+		p, err := ackPacket(s.nsp.name, id, args)
+		if err != nil {
+			sent.Store(false)
+			return err
+		}
+		return s.sendPacket(p)
+	}
+}
+
+// onClose ends the socket once: disconnecting handlers, recovery persistence, room
+// removal, pending acks failed, context cancelled, disconnect handlers.
+func (s *Socket) onClose(reason string) {
+	if !s.connected.CompareAndSwap(true, false) {
+		return
+	}
+	s.closing.Store(true)
+	s.mu.RLock()
+	disconnecting := s.onDisconnectg
+	s.mu.RUnlock()
+	for _, fn := range disconnecting {
+		s.safeCall(fn, reason)
+	}
+	if s.pid != "" && recoverable(reason) {
+		s.nsp.adapter.PersistSession(PersistedSession{
+			SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
+			Offset: s.offset, DisconnectedAt: s.nsp.srv.now(),
+		})
+	}
+	s.nsp.adapter.DelAll(s.id)
+	s.nsp.remove(s)
+	s.client.remove(s)
+	s.acks.close(ErrDisconnected)
+	s.cancel()
+	s.mu.Lock()
+	handlers := s.onDisconnect
+	s.onDisconnect, s.onDisconnectg = nil, nil
+	s.mu.Unlock()
+	for _, fn := range handlers {
+		s.safeCall(fn, reason)
+	}
+	s.log.Debug("socketio: socket disconnected", "reason", reason)
+}
+
+func (s *Socket) safeCall(fn func(string), reason string) {
+	defer s.recoverHandler("disconnect")
+	fn(reason)
+}
+
+// errDisconnected maps engine send errors onto ErrDisconnected.
+func errDisconnected(err error) error {
+	if errors.Is(err, engineio.ErrClosed) || errors.Is(err, engineio.ErrQueueFull) {
+		return ErrDisconnected
+	}
+	return err
+}
