@@ -1,6 +1,10 @@
 package engineio
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +67,7 @@ func BenchmarkPayloadDecodeV3(b *testing.B) {
 func benchEnv(b *testing.B, n int) ([]*Session, func()) {
 	h := newTestHandler()
 	h.echo = false
+	h.closed = make(chan Reason, n+10)
 	cfg := Config{PingInterval: time.Minute, MaxWriteQueueBytes: 64 << 20}
 	srv, err := NewServer(cfg, h)
 	if err != nil {
@@ -192,4 +197,69 @@ func BenchmarkFrameBroadcast(b *testing.B) {
 			waitDrained(s, 256<<10)
 		}
 	}
+}
+
+// BenchmarkIdleWebSocketMemory reports the server's heap and stack per idle WebSocket
+// session (B/conn), the figure compared with Node. The clients are raw TCP connections
+// that did the WebSocket handshake, so their own cost (a net.Conn each) is small; it is
+// included, which makes the figure an upper bound.
+func BenchmarkIdleWebSocketMemory(b *testing.B) {
+	const n = 2000
+	for b.Loop() {
+		h := newTestHandler()
+		h.echo = false
+		h.closed = make(chan Reason, n+10)
+		srv, err := NewServer(Config{PingInterval: time.Minute}, h)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ts := newBenchServer(srv)
+		addr := strings.TrimPrefix(ts.URL, "http://")
+		before := memInUse()
+		stackBefore := stackInUse()
+		conns := make([]net.Conn, 0, n)
+		for i := 0; i < n; i++ {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fmt.Fprintf(c, "GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"+
+				"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
+			buf := make([]byte, 512)
+			if _, err := c.Read(buf); err != nil { // 101 and maybe the open frame
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for srv.Count() < n {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // flushers exit
+		after := memInUse()
+		b.ReportMetric(float64(after-before)/n, "B/conn")
+		b.ReportMetric(float64(stackInUse()-stackBefore)/n, "stackB/conn")
+		for _, c := range conns {
+			c.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = srv.Shutdown(ctx)
+		cancel()
+		ts.Close()
+	}
+}
+
+// memInUse returns heap in use plus goroutine stacks after a GC.
+func memInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc + m.StackInuse
+}
+
+// stackInUse returns the bytes of goroutine stacks.
+func stackInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.StackInuse
 }

@@ -177,6 +177,18 @@ func (s *Session) takeQueueLocked() []outPacket {
 	return q
 }
 
+// reuseLocked keeps the cleared backing array q for the next packets: as the queue when
+// it has none (Send appends without allocating), else as the spare.
+func (s *Session) reuseLocked(q []outPacket) {
+	switch {
+	case cap(q) > 64:
+	case s.queue == nil:
+		s.queue = q[:0]
+	case s.spare == nil:
+		s.spare = q[:0]
+	}
+}
+
 // recycle returns a written batch's backing array for reuse.
 func (s *Session) recycle(q []outPacket) {
 	clear(q)
@@ -184,8 +196,8 @@ func (s *Session) recycle(q []outPacket) {
 		return
 	}
 	s.mu.Lock()
-	if s.spare == nil && s.state.Load() != stateClosed {
-		s.spare = q[:0]
+	if s.state.Load() != stateClosed {
+		s.reuseLocked(q)
 	}
 	s.mu.Unlock()
 }

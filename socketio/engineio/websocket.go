@@ -211,9 +211,7 @@ func (s *Session) flushWS(c *websocket.Conn) {
 		s.mu.Lock()
 		if batch != nil {
 			clear(batch)
-			if s.spare == nil && cap(batch) <= 64 {
-				s.spare = batch[:0]
-			}
+			s.reuseLocked(batch)
 			batch = nil
 		}
 		st := s.state.Load()
