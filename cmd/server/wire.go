@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"rtserver/handlers"
+	"rtserver/internal/auth"
+	"rtserver/internal/config"
+	"rtserver/internal/store"
+	"rtserver/middleware"
+	"rtserver/public"
+	"rtserver/rooms"
+	"rtserver/socketio"
+	"rtserver/socketio/engineio"
+)
+
+// app is everything run needs after wiring.
+type app struct {
+	log             *slog.Logger
+	addr            string
+	handler         http.Handler
+	io              *socketio.Server
+	pollWait        time.Duration
+	shutdownTimeout time.Duration
+	closeStore      func()
+	// purge deletes expired sessions and revoked token ids (the store's
+	// DeleteExpired); janitor runs it every purgeEvery.
+	purge      func(context.Context, time.Time) (int64, error)
+	purgeEvery time.Duration
+}
+
+// janitor purges expired sessions and revocations until ctx ends.
+func (a *app) janitor(ctx context.Context) {
+	t := time.NewTicker(a.purgeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			n, err := a.purge(ctx, now)
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("purge expired sessions", "err", err)
+			} else if n > 0 {
+				a.log.Debug("purged expired sessions", "rows", n)
+			}
+		}
+	}
+}
+
+// newLogger returns the slog logger LOG_FORMAT and LOG_LEVEL ask for.
+func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == config.LogText {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// build reads the config through getenv and wires every dependency. A bad
+// value returns an error naming the variable (config.FromEnv does that).
+// On error nothing is left open.
+func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_ *app, err error) {
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(stdout, cfg)
+	log.Info("config", "config", cfg)
+
+	sources, err := middleware.ParseSources(strings.Join(cfg.AuthSources, ","))
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_SOURCES: %w", err)
+	}
+	var pub crypto.PublicKey
+	if cfg.JWTPublicKeyFile != "" {
+		if pub, err = auth.LoadPublicKeyFile(cfg.JWTPublicKeyFile); err != nil {
+			return nil, fmt.Errorf("JWT_PUBLIC_KEY_FILE: %w", err)
+		}
+	}
+	secret, generated, err := cfg.ResolveSecret()
+	if err != nil {
+		return nil, fmt.Errorf("JWT_SECRET/DATA_DIR: %w", err)
+	}
+	if generated {
+		log.Warn("JWT_SECRET is empty: generated a random secret and stored it in DATA_DIR; set JWT_SECRET in production", "dir", cfg.DataDir)
+	}
+
+	st, err := store.Open(ctx, cfg.DataDir, nil)
+	if err != nil {
+		return nil, fmt.Errorf("DATA_DIR %s: %w", cfg.DataDir, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = st.Close()
+		}
+	}()
+	if cfg.Demo {
+		seeded, err := store.SeedDemo(ctx, st)
+		if err != nil {
+			return nil, fmt.Errorf("DEMO: seed demo users: %w", err)
+		}
+		if seeded {
+			log.Warn("DEMO=1: seeded the demo users (alice, bob, carol, admin; passwords <name>-pass)")
+		}
+	}
+
+	issuer, err := auth.NewIssuer(secret, cfg.TokenTTL, cfg.JWTIssuer, cfg.JWTAudience, nil)
+	if err != nil {
+		return nil, fmt.Errorf("JWT_SECRET: %w", err)
+	}
+	verifier, err := auth.NewVerifier(auth.VerifierConfig{
+		Secret:      secret,
+		PublicKey:   pub,
+		PublicKeyID: cfg.JWTPublicKeyID,
+		Issuer:      cfg.JWTIssuer,
+		Audience:    cfg.JWTAudience,
+		Revocations: st,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("JWT_SECRET/JWT_PUBLIC_KEY_FILE: %w", err)
+	}
+	ident := &identity{st: st, issuer: issuer, verifier: verifier, now: time.Now}
+
+	origins := middleware.NewOrigins(cfg.AllowedOrigins)
+	io, err := socketio.NewServer(socketio.Config{
+		Engine: engineio.Config{
+			PingInterval: cfg.PingInterval,
+			PingTimeout:  cfg.PingTimeout,
+			MaxPayload:   int64(cfg.MaxPayload),
+			AllowEIO3:    cfg.LegacyClients,
+			CheckOrigin:  origins.Check,
+			CORS: &engineio.CORS{
+				AllowOrigin:      origins.Listed,
+				AllowCredentials: true,
+				AllowHeaders:     []string{"Authorization", "Content-Type"},
+			},
+			Logger: log,
+		},
+		ConnectTimeout:    cfg.ConnectTimeout,
+		MaxRoomsPerSocket: cfg.MaxRoomsPerSocket,
+		Logger:            log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("socket.io config: %w", err)
+	}
+	sockets := handlers.NewTracker()
+	handlers.Namespaces(io, handlers.SocketDeps{
+		Log:               log,
+		Verifier:          ident,
+		Sockets:           sockets,
+		Rooms:             roomPolicy{rooms.NewPolicy()},
+		Auth:              middleware.AuthOptions{Credentials: middleware.NewCredentials(sources, origins, handlers.SessionCookie)},
+		AuthAfterConnect:  cfg.AuthAfterConnect,
+		AuthTimeout:       cfg.AuthTimeout,
+		MaxText:           cfg.ChatMaxText,
+		EventRate:         cfg.EventRate,
+		EventBurst:        cfg.EventBurst,
+		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
+	})
+	router, err := handlers.Router(handlers.Deps{
+		Log:            log,
+		Origins:        origins,
+		Authn:          ident,
+		Verifier:       ident,
+		Revoker:        ident,
+		Limiter:        handlers.NewLoginLimiter(5, time.Minute, nil),
+		Sockets:        sockets,
+		Ready:          st.Ping,
+		Files:          public.FS(),
+		IO:             io,
+		TrustedProxies: cfg.TrustedProxies,
+	})
+	if err != nil {
+		shutdownIO(io)
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	return &app{
+		log:             log,
+		addr:            cfg.Addr,
+		handler:         router,
+		io:              io,
+		pollWait:        cfg.PingInterval,
+		shutdownTimeout: cfg.ShutdownTimeout,
+		purge:           st.DeleteExpired,
+		purgeEvery:      10 * time.Minute,
+		closeStore: func() {
+			if err := st.Close(); err != nil {
+				log.Warn("store close", "err", err)
+			}
+		},
+	}, nil
+}
+
+// shutdownIO stops a Socket.IO server that never served.
+func shutdownIO(io *socketio.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = io.Shutdown(ctx)
+}

@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"rtserver/handlers/apierr"
+)
+
+// Healthz answers 200 {"status":"ok"} while the process serves HTTP.
+func Healthz() gin.HandlerFunc {
+	body := []byte(`{"status":"ok"}`)
+	return func(c *gin.Context) { c.Data(http.StatusOK, "application/json", body) }
+}
+
+// Readyz answers 200 {"status":"ready"} when ping (the store check)
+// succeeds within two seconds, else 503 {"error":{"code":"unavailable",...}};
+// the cause goes to the log only.
+func Readyz(log *slog.Logger, ping func(context.Context) error) gin.HandlerFunc {
+	log = orDiscard(log)
+	ok := []byte(`{"status":"ready"}`)
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := ping(ctx); err != nil {
+			log.WarnContext(ctx, "not ready", "err", err)
+			c.Data(http.StatusServiceUnavailable, "application/json", apierr.HTTPBody(apierr.Unavailable))
+			return
+		}
+		c.Data(http.StatusOK, "application/json", ok)
+	}
+}
+
+// orDiscard returns log, or a logger that drops everything when log is nil.
+func orDiscard(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return log
+}

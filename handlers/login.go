@@ -1,0 +1,180 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"rtserver/handlers/apierr"
+	"rtserver/middleware"
+)
+
+// SessionCookie is the name of the cookie holding the server-side session id.
+const SessionCookie = "session"
+
+// maxLoginBody bounds the login request body; credentials are small.
+const maxLoginBody = 8 << 10
+
+// User is a user as shown to clients.
+type User struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Teams []string `json:"teams"`
+	Roles []string `json:"roles"`
+}
+
+// UserOf returns the client view of claims (never null lists).
+func UserOf(c middleware.Claims) User {
+	u := User{ID: c.UserID, Name: c.Name, Teams: c.Teams, Roles: c.Roles}
+	if u.Teams == nil {
+		u.Teams = []string{}
+	}
+	if u.Roles == nil {
+		u.Roles = []string{}
+	}
+	return u
+}
+
+// LoginResult is a successful login: a signed token and the session row it
+// belongs to.
+type LoginResult struct {
+	Token     string
+	ExpiresAt time.Time
+	SessionID string
+	Claims    middleware.Claims
+}
+
+// Authenticator checks a username and password and opens a session. A wrong
+// password and an unknown user must both return apierr.InvalidCredentials,
+// at the same cost (a hash comparison either way).
+type Authenticator interface {
+	Login(ctx context.Context, username, password string) (LoginResult, error)
+}
+
+type loginRequest struct {
+	Username *string `json:"username"`
+	Password *string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string `json:"token"`
+	TokenType string `json:"tokenType"`
+	ExpiresAt string `json:"expiresAt"`
+	User      User   `json:"user"`
+}
+
+// Login returns the POST /login handler. Checks run in this order: an
+// Origin header, when present, must be allowed (403); the body must be
+// application/json holding exactly {"username","password"} (400: a form
+// post from another site cannot send it); the (username, client IP) pair
+// must be under the failure limit (429 with Retry-After, whatever the
+// password); then the credentials (401, byte-identical for unknown users
+// and wrong passwords). Success sets the HttpOnly, SameSite=Strict session
+// cookie (Secure over TLS) and answers the token and user.
+func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins *middleware.Origins) gin.HandlerFunc {
+	log = orDiscard(log)
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		if !origins.Check(c.Request) {
+			writeError(c, apierr.Forbidden)
+			return
+		}
+		username, password, ok := readLogin(c)
+		if !ok {
+			writeError(c, apierr.BadRequest)
+			return
+		}
+		ip := c.ClientIP()
+		if wait, ok := limiter.Allow(username, ip); !ok {
+			secs := int((wait + time.Second - 1) / time.Second)
+			c.Header("Retry-After", strconv.Itoa(max(secs, 1)))
+			log.WarnContext(ctx, "login rate limited", "ip", ip)
+			writeError(c, apierr.RateLimited)
+			return
+		}
+		res, err := authn.Login(ctx, username, password)
+		if err != nil {
+			code := apierr.CodeOf(err)
+			if code == apierr.InvalidCredentials {
+				limiter.Fail(username, ip)
+				log.InfoContext(ctx, "login failed", "ip", ip)
+			} else {
+				log.ErrorContext(ctx, "login error", "err", err)
+				code = apierr.Internal
+			}
+			writeError(c, code)
+			return
+		}
+		limiter.Reset(username, ip)
+		http.SetCookie(c.Writer, &http.Cookie{
+			Name:     SessionCookie,
+			Value:    res.SessionID,
+			Path:     "/",
+			Expires:  res.ExpiresAt,
+			MaxAge:   max(int(time.Until(res.ExpiresAt)/time.Second), 1),
+			HttpOnly: true,
+			Secure:   c.Request.TLS != nil,
+			SameSite: http.SameSiteStrictMode,
+		})
+		log.InfoContext(ctx, "login", "user", res.Claims.UserID, "ip", ip)
+		writeJSON(c, http.StatusOK, loginResponse{
+			Token:     res.Token,
+			TokenType: "Bearer",
+			ExpiresAt: res.ExpiresAt.UTC().Format(time.RFC3339),
+			User:      UserOf(res.Claims),
+		})
+	}
+}
+
+// readLogin parses the body: Content-Type application/json, at most
+// maxLoginBody bytes, one object with exactly the two string fields, both
+// non-empty, nothing after it.
+func readLogin(c *gin.Context) (username, password string, ok bool) {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return "", "", false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxLoginBody))
+	if err != nil {
+		return "", "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var req loginRequest
+	if err := dec.Decode(&req); err != nil {
+		return "", "", false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return "", "", false
+	}
+	if req.Username == nil || req.Password == nil || *req.Username == "" || *req.Password == "" ||
+		len(*req.Username) > 256 || len(*req.Password) > 1024 {
+		return "", "", false
+	}
+	return *req.Username, *req.Password, true
+}
+
+// writeError answers the catalogue body for code with its HTTP status.
+func writeError(c *gin.Context, code apierr.Code) {
+	c.Data(code.Status(), "application/json", apierr.HTTPBody(code))
+	c.Abort()
+}
+
+// writeJSON answers v as JSON without a trailing newline.
+func writeJSON(c *gin.Context, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(c, apierr.Internal)
+		return
+	}
+	c.Data(status, "application/json", b)
+}

@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"rtserver/handlers/apierr"
+	"rtserver/middleware"
+)
+
+// Revoker ends a login: it revokes the token's jti (until it expires) and
+// the session, so neither authenticates again.
+type Revoker interface {
+	Revoke(ctx context.Context, c middleware.Claims) error
+}
+
+// Logout returns the POST /logout handler. The credential is the Bearer
+// token, else the session cookie. It revokes the session and the token's
+// jti, disconnects every socket that used either ("io server disconnect"),
+// clears the cookie and answers 204. The user's other sessions stay. A
+// foreign Origin is 403; no or a bad credential is 401.
+func Logout(log *slog.Logger, verifier middleware.Verifier, revoker Revoker, sockets *Tracker, origins *middleware.Origins) gin.HandlerFunc {
+	log = orDiscard(log)
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		if !origins.Check(c.Request) {
+			writeError(c, apierr.Forbidden)
+			return
+		}
+		var (
+			claims middleware.Claims
+			err    error
+		)
+		if token, ok := middleware.BearerToken(c.GetHeader("Authorization")); ok {
+			claims, err = verifier.VerifyToken(ctx, token)
+		} else if sid, cerr := c.Cookie(SessionCookie); cerr == nil && sid != "" {
+			claims, err = verifier.VerifySession(ctx, sid)
+		} else {
+			writeError(c, apierr.Unauthenticated)
+			return
+		}
+		if err != nil {
+			if apierr.CodeOf(err) == apierr.Internal {
+				log.ErrorContext(ctx, "logout: verify", "err", err)
+				writeError(c, apierr.Internal)
+				return
+			}
+			writeError(c, apierr.Unauthenticated)
+			return
+		}
+		if err := revoker.Revoke(ctx, claims); err != nil {
+			log.ErrorContext(ctx, "logout: revoke", "err", err, "user", claims.UserID)
+			writeError(c, apierr.Internal)
+			return
+		}
+		n := sockets.DisconnectCredential(claims.TokenID, claims.SessionID)
+		log.InfoContext(ctx, "logout", "user", claims.UserID, "sockets", n)
+		http.SetCookie(c.Writer, &http.Cookie{
+			Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: true, Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode,
+		})
+		c.Status(http.StatusNoContent)
+		c.Writer.WriteHeaderNow()
+	}
+}

@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"rtserver/handlers/apierr"
+	"rtserver/middleware"
+)
+
+// Deps is what the HTTP routes need; every field is required unless noted.
+type Deps struct {
+	Log      *slog.Logger // nil: discard
+	Origins  *middleware.Origins
+	Authn    Authenticator
+	Verifier middleware.Verifier
+	Revoker  Revoker
+	Limiter  *LoginLimiter
+	Sockets  *Tracker
+	// Ready is the readiness check (the store ping).
+	Ready func(context.Context) error
+	// Files is the demo page (public.FS()).
+	Files fs.FS
+	// IO is the Socket.IO server, mounted at /socket.io/.
+	IO http.Handler
+	// TrustedProxies may set the client IP through X-Forwarded-For; nil
+	// (the default) trusts none, so the IP is the socket's peer.
+	TrustedProxies []string
+}
+
+// Router returns the Gin engine with every HTTP route. The list below is
+// the whole HTTP surface; the socket namespaces are in Namespaces.
+//
+//	GET  /                      demo page (strict CSP, no inline script)
+//	GET  /app.js, /style.css    demo page assets
+//	GET  /lib/socket.io.min.js  socket.io-client browser build (embedded copy)
+//	GET  /favicon.ico           204 (the demo has no icon)
+//	GET  /healthz               200 while the process is up
+//	GET  /readyz                200 when the store answers, else 503
+//	POST /login                 JSON credentials → token + session cookie
+//	POST /logout                Bearer token or session cookie → 204
+//	GET, POST, OPTIONS /socket.io/*  the Socket.IO engine (it checks Origin itself)
+//
+// Socket.IO namespaces (registered by Namespaces in socket.go):
+//
+//	/       auth at handshake (or `authenticate` within AUTH_TIMEOUT when
+//	        AUTH_AFTER_CONNECT=1); joins user:<sub>; whoami
+//	/chat   auth; join, leave, message (room rules from rooms/)
+//	/admin  auth + role admin; online, kick
+//
+// Every response carries the security headers; every request is logged
+// with token query values redacted; panics become 500 JSON.
+func Router(d Deps) (*gin.Engine, error) {
+	r := gin.New()
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	r.HandleMethodNotAllowed = true
+	r.Use(middleware.RequestLog(d.Log), middleware.Recovery(d.Log), middleware.SecurityHeaders())
+	r.NoRoute(func(c *gin.Context) { writeError(c, apierr.NotFound) })
+	r.NoMethod(func(c *gin.Context) {
+		c.Data(http.StatusMethodNotAllowed, "application/json", apierr.HTTPBody(apierr.BadRequest))
+	})
+
+	io := gin.WrapH(d.IO)
+	r.GET("/socket.io/*any", io)
+	r.POST("/socket.io/*any", io)
+	r.OPTIONS("/socket.io/*any", io)
+
+	web := r.Group("/", middleware.CORS(d.Origins))
+	web.GET("/", Static(d.Files, "index.html"))
+	web.GET("/app.js", Static(d.Files, "app.js"))
+	web.GET("/style.css", Static(d.Files, "style.css"))
+	web.GET("/lib/socket.io.min.js", Static(d.Files, "lib/socket.io.min.js"))
+	// The demo has no icon: 204 keeps browsers from logging a 404.
+	web.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	web.GET("/healthz", Healthz())
+	web.GET("/readyz", Readyz(d.Log, d.Ready))
+	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins))
+	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins))
+	web.OPTIONS("/login", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	web.OPTIONS("/logout", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	return r, nil
+}

@@ -1,0 +1,394 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"rtserver/handlers/apierr"
+	"rtserver/middleware"
+	"rtserver/socketio"
+)
+
+// RoomPolicy decides which rooms a user may join (rooms/ implements it).
+// A refusal is an error; the client sees only "forbidden".
+type RoomPolicy interface {
+	CanJoin(c middleware.Claims, room string) error
+}
+
+// SocketDeps is what the namespaces need.
+type SocketDeps struct {
+	Log      *slog.Logger // nil: discard
+	Verifier middleware.Verifier
+	Sockets  *Tracker
+	Rooms    RoomPolicy
+	// Auth configures the handshake auth middleware of every namespace.
+	Auth middleware.AuthOptions
+	// AuthAfterConnect admits `/` without a credential; the client must
+	// emit `authenticate` {token} within AuthTimeout.
+	AuthAfterConnect bool
+	AuthTimeout      time.Duration // default 10s
+	// MaxText is the largest chat text in bytes (CHAT_MAX_TEXT, default 4 KiB).
+	MaxText int
+	// EventRate is the sustained events per second one socket may send
+	// (EVENT_RATE); events beyond it, after a burst of EventBurst
+	// (EVENT_BURST), are dropped and acked rate_limited. Zero: no limit.
+	EventRate  float64
+	EventBurst int
+	// MaxSocketsPerUser caps a user's concurrent sockets over all
+	// namespaces (MAX_SOCKETS_PER_USER); past it a connection is refused
+	// with connect_error "forbidden", data.code "rate_limited". Zero: no
+	// cap. The check and the admission are not atomic, so concurrent
+	// connects may pass the cap by a few.
+	MaxSocketsPerUser int
+	// ExpiryGrace is how long a socket outlives its credential's exp
+	// (default 5s, at most 10s).
+	ExpiryGrace time.Duration
+}
+
+// result is a handler's success payload (sent as the ack) or an error.
+type handlerFunc func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error)
+
+// ok is the success ack with extra fields.
+type ok map[string]any
+
+func okAck(fields ok) map[string]any {
+	out := map[string]any{"ok": true}
+	for k, v := range fields {
+		out[k] = v
+	}
+	return out
+}
+
+// namespaces holds the shared deps of the socket event handlers.
+type namespaces struct{ SocketDeps }
+
+func (n *namespaces) log() *slog.Logger { return orDiscard(n.Log) }
+
+// on registers an event handler behind the authentication guard: a socket
+// without claims gets ack unauthenticated and the handler does not run.
+// Errors become catalogue acks; unexpected ones are logged as internal.
+func (n *namespaces) on(s *socketio.Socket, event string, h handlerFunc) {
+	s.On(event, func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		var res any
+		if c, ok := middleware.ClaimsOf(s); !ok {
+			res = apierr.Ack(apierr.Unauthenticated)
+		} else if v, err := h(s, c, args); err != nil {
+			code := apierr.CodeOf(err)
+			if code == apierr.Internal {
+				n.log().Error("socket event", "nsp", s.Namespace().Name(), "event", event, "sid", s.ID(), "user", c.UserID, "err", err)
+			}
+			res = apierr.Ack(code)
+		} else {
+			res = v
+		}
+		if ack != nil {
+			_ = ack(res)
+		}
+	})
+}
+
+// overCap reports whether the user already has MaxSocketsPerUser sockets.
+func (n *namespaces) overCap(c middleware.Claims) bool {
+	return n.MaxSocketsPerUser > 0 && n.Sockets.UserSockets(c.UserID) >= n.MaxSocketsPerUser
+}
+
+// socketCap is the namespace middleware, after Auth, enforcing
+// MaxSocketsPerUser; a socket without claims (authenticate-after-connect)
+// is checked when it authenticates.
+func (n *namespaces) socketCap(s *socketio.Socket) error {
+	if c, ok := middleware.ClaimsOf(s); ok && n.overCap(c) {
+		n.log().Info("socket refused: too many sockets", "nsp", s.Namespace().Name(), "user", c.UserID)
+		return &socketio.ConnectError{Message: apierr.MessageForbidden, Data: apierr.ConnectData{Code: apierr.RateLimited}}
+	}
+	return nil
+}
+
+// admit runs once a socket has claims: it tracks it for logout/kick/online,
+// ends it at credential expiry (+ grace), and forgets it on disconnect.
+func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
+	key := s.Namespace().Name() + "#" + s.ID()
+	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.ID(), "user", c.UserID)
+	log.Debug("socket admitted")
+	n.Sockets.Add(key, c.UserID, c.Name, c.TokenID, c.SessionID, func() { s.Disconnect(false) })
+	var timer *time.Timer
+	if !c.Expires.IsZero() {
+		timer = time.AfterFunc(time.Until(c.Expires)+n.ExpiryGrace, func() {
+			log.Info("credential expired")
+			s.Disconnect(false)
+		})
+	}
+	s.OnDisconnect(func(reason string) {
+		log.Debug("socket disconnected", "reason", reason)
+		if timer != nil {
+			timer.Stop()
+		}
+		n.Sockets.Remove(key)
+	})
+}
+
+// limit installs the socket's event rate limit (the first packet
+// middleware, so refused events cost nothing else).
+func (n *namespaces) limit(s *socketio.Socket) {
+	if mw := rateLimit(n.EventRate, n.EventBurst); mw != nil {
+		s.Use(mw)
+	}
+}
+
+// parseArg decodes args[i] into v (a pointer to a typed struct or string);
+// any mismatch is bad_request.
+func parseArg(args socketio.Args, i int, v any) error {
+	if args.Len() <= i {
+		return apierr.New(apierr.BadRequest)
+	}
+	if err := json.Unmarshal(args.Raw(i), v); err != nil {
+		return apierr.New(apierr.BadRequest)
+	}
+	return nil
+}
+
+// newID returns a random message id.
+func newID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// setupRoot wires `/`: join user:<sub>, whoami, and in authenticate-after-
+// connect mode the authenticate event and its deadline.
+func (n *namespaces) setupRoot(nsp *socketio.Namespace) {
+	nsp.OnConnection(func(s *socketio.Socket) {
+		n.limit(s)
+		n.on(s, "whoami", func(_ *socketio.Socket, c middleware.Claims, _ socketio.Args) (any, error) {
+			return okAck(ok{"user": UserOf(c)}), nil
+		})
+		if c, ok := middleware.ClaimsOf(s); ok {
+			n.rootAdmitted(s, c)
+			return
+		}
+		n.awaitAuthenticate(s)
+	})
+}
+
+func (n *namespaces) rootAdmitted(s *socketio.Socket, c middleware.Claims) {
+	if err := s.Join(userRoom(c.UserID)); err != nil {
+		n.log().Error("join personal room", "sid", s.ID(), "err", err)
+	}
+	n.admit(s, c)
+}
+
+// userRoom is the personal room of a user on `/`.
+func userRoom(id string) string { return "user:" + id }
+
+// awaitAuthenticate handles a socket admitted without credentials: until a
+// valid `authenticate` {token} arrives (within AuthTimeout) every other
+// event is refused with unauthenticated, and the socket is in no room.
+func (n *namespaces) awaitAuthenticate(s *socketio.Socket) {
+	deadline := time.AfterFunc(n.AuthTimeout, func() {
+		if _, ok := middleware.ClaimsOf(s); !ok {
+			n.log().Info("no authenticate in time", "sid", s.ID())
+			s.Disconnect(false)
+		}
+	})
+	s.OnDisconnect(func(string) { deadline.Stop() })
+	// Until authenticated, every event but authenticate (unknown ones
+	// included) is answered unauthenticated and dropped.
+	s.Use(func(s *socketio.Socket, event string, _ socketio.Args, ack socketio.Ack) error {
+		if _, authed := middleware.ClaimsOf(s); authed || event == "authenticate" {
+			return nil
+		}
+		if ack != nil {
+			_ = ack(apierr.Ack(apierr.Unauthenticated))
+		}
+		return errUnauthenticated
+	})
+	s.On("authenticate", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		res := n.authenticate(s, args, deadline)
+		if ack != nil {
+			_ = ack(res)
+		}
+	})
+}
+
+func (n *namespaces) authenticate(s *socketio.Socket, args socketio.Args, deadline *time.Timer) any {
+	if c, authed := middleware.ClaimsOf(s); authed {
+		return okAck(ok{"user": UserOf(c)})
+	}
+	var p struct {
+		Token *string `json:"token"`
+	}
+	if err := parseArg(args, 0, &p); err != nil || p.Token == nil {
+		return apierr.Ack(apierr.BadRequest)
+	}
+	c, code := middleware.Verify(s.Context(), n.log(), n.Verifier, *p.Token, middleware.SourceAuth)
+	if code != "" {
+		if code == apierr.Internal {
+			return apierr.Ack(apierr.Internal)
+		}
+		return apierr.Ack(apierr.Unauthenticated)
+	}
+	if n.overCap(c) {
+		return apierr.Ack(apierr.RateLimited)
+	}
+	deadline.Stop()
+	middleware.SetClaims(s, c)
+	n.rootAdmitted(s, c)
+	return okAck(ok{"user": UserOf(c)})
+}
+
+// errUnauthenticated drops an event of a socket that has not authenticated.
+var errUnauthenticated = apierr.New(apierr.Unauthenticated)
+
+// chatMessage is the `message` payload.
+type chatMessage struct {
+	Room *string `json:"room"`
+	Text *string `json:"text"`
+}
+
+// ChatOut is what room members receive as `message`.
+type ChatOut struct {
+	ID   string `json:"id"`
+	Room string `json:"room"`
+	From struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"from"`
+	Text string `json:"text"`
+	TS   int64  `json:"ts"`
+}
+
+// setupChat wires `/chat`: join, leave, message.
+func (n *namespaces) setupChat(nsp *socketio.Namespace) {
+	nsp.OnConnection(func(s *socketio.Socket) {
+		c, _ := middleware.ClaimsOf(s) // Auth (not anonymous) ran
+		n.limit(s)
+		n.admit(s, c)
+		n.on(s, "join", n.join)
+		n.on(s, "leave", n.leave)
+		n.on(s, "message", n.message)
+	})
+}
+
+func roomArg(args socketio.Args) (string, error) {
+	var room string
+	if err := parseArg(args, 0, &room); err != nil || room == "" || len(room) > 256 {
+		return "", apierr.New(apierr.BadRequest)
+	}
+	return room, nil
+}
+
+func (n *namespaces) join(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+	room, err := roomArg(args)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.Rooms.CanJoin(c, room); err != nil {
+		return nil, apierr.New(apierr.Forbidden)
+	}
+	if err := s.Join(room); errors.Is(err, socketio.ErrTooManyRooms) {
+		return nil, apierr.New(apierr.Forbidden)
+	} else if err != nil {
+		return nil, err
+	}
+	return okAck(ok{"room": room}), nil
+}
+
+func (n *namespaces) leave(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+	room, err := roomArg(args)
+	if err != nil {
+		return nil, err
+	}
+	// Only rooms a client may join can be left: never the socket's own
+	// id room nor a server-managed one.
+	if err := n.Rooms.CanJoin(c, room); err != nil {
+		return nil, apierr.New(apierr.Forbidden)
+	}
+	if err := s.Leave(room); err != nil {
+		return nil, err
+	}
+	return okAck(ok{"room": room}), nil
+}
+
+func (n *namespaces) message(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+	var m chatMessage
+	if err := parseArg(args, 0, &m); err != nil || m.Room == nil || m.Text == nil || *m.Room == "" || *m.Text == "" {
+		return nil, apierr.New(apierr.BadRequest)
+	}
+	if len(*m.Text) > n.MaxText {
+		return nil, apierr.New(apierr.BadRequest)
+	}
+	if *m.Room == s.ID() || !s.In(*m.Room) {
+		return nil, apierr.New(apierr.Forbidden)
+	}
+	out := ChatOut{ID: newID(), Room: *m.Room, Text: *m.Text, TS: time.Now().UnixMilli()}
+	out.From.ID, out.From.Name = c.UserID, c.Name
+	if err := s.To(out.Room).Emit("message", out); err != nil {
+		return nil, err
+	}
+	return okAck(ok{"id": out.ID, "ts": out.TS}), nil
+}
+
+// setupAdmin wires `/admin` (Auth + RequireRole admin): online, kick.
+func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
+	nsp.OnConnection(func(s *socketio.Socket) {
+		c, _ := middleware.ClaimsOf(s)
+		n.limit(s)
+		n.admit(s, c)
+		n.on(s, "online", func(*socketio.Socket, middleware.Claims, socketio.Args) (any, error) {
+			return okAck(ok{"users": n.Sockets.Online()}), nil
+		})
+		n.on(s, "kick", func(_ *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+			var p struct {
+				User *string `json:"user"`
+			}
+			if err := parseArg(args, 0, &p); err != nil || p.User == nil || *p.User == "" {
+				return nil, apierr.New(apierr.BadRequest)
+			}
+			count := n.Sockets.DisconnectUser(*p.User)
+			n.log().Info("kick", "by", c.UserID, "user", *p.User, "sockets", count)
+			return okAck(ok{"sockets": count}), nil
+		})
+	})
+}
+
+// Namespaces registers every Socket.IO namespace on io (the list is
+// repeated in routes.go):
+//
+//	/       Auth (anonymous when AuthAfterConnect); joins user:<sub>;
+//	        whoami; authenticate (AuthAfterConnect only)
+//	/chat   Auth; join, leave, message
+//	/admin  Auth + RequireRole("admin"); online, kick
+func Namespaces(io *socketio.Server, d SocketDeps) {
+	if d.AuthTimeout <= 0 {
+		d.AuthTimeout = 10 * time.Second
+	}
+	if d.MaxText <= 0 {
+		d.MaxText = 4 << 10
+	}
+	if d.ExpiryGrace <= 0 || d.ExpiryGrace > 10*time.Second {
+		d.ExpiryGrace = 5 * time.Second
+	}
+	n := &namespaces{d}
+	strict := middleware.Auth(d.Log, d.Verifier, d.Auth)
+
+	root := io.Of("/")
+	rootOpts := d.Auth
+	rootOpts.Anonymous = d.AuthAfterConnect
+	root.Use(middleware.Auth(d.Log, d.Verifier, rootOpts))
+	root.Use(n.socketCap)
+	n.setupRoot(root)
+
+	chat := io.Of("/chat")
+	chat.Use(strict)
+	chat.Use(n.socketCap)
+	n.setupChat(chat)
+
+	admin := io.Of("/admin")
+	admin.Use(strict)
+	admin.Use(middleware.RequireRole("admin"))
+	admin.Use(n.socketCap)
+	n.setupAdmin(admin)
+}

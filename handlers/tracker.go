@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+)
+
+// Tracker indexes the live authenticated sockets of every namespace by
+// user, token (jti) and session, so logout and kick can end exactly the
+// right ones and /admin can list who is online. It is safe for concurrent
+// use; disconnects run after the lock is released (a disconnect re-enters
+// Remove through the socket's disconnect handler).
+type Tracker struct {
+	mu        sync.Mutex
+	sockets   map[string]tracked // socket key → entry
+	byUser    map[string]map[string]struct{}
+	byToken   map[string]map[string]struct{}
+	bySession map[string]map[string]struct{}
+}
+
+type tracked struct {
+	userID, name, tokenID, sessionID string
+	disconnect                       func()
+}
+
+// NewTracker returns an empty tracker.
+func NewTracker() *Tracker {
+	return &Tracker{
+		sockets:   make(map[string]tracked),
+		byUser:    make(map[string]map[string]struct{}),
+		byToken:   make(map[string]map[string]struct{}),
+		bySession: make(map[string]map[string]struct{}),
+	}
+}
+
+// Add registers the socket with the unique key (namespace + socket id)
+// acting for the given user and credential; disconnect ends it with
+// "io server disconnect". Adding a key again replaces it.
+func (t *Tracker) Add(key, userID, name, tokenID, sessionID string, disconnect func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.removeLocked(key)
+	t.sockets[key] = tracked{userID: userID, name: name, tokenID: tokenID, sessionID: sessionID, disconnect: disconnect}
+	index(t.byUser, userID, key)
+	index(t.byToken, tokenID, key)
+	index(t.bySession, sessionID, key)
+}
+
+// Remove forgets the socket; unknown keys are ignored.
+func (t *Tracker) Remove(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.removeLocked(key)
+}
+
+func (t *Tracker) removeLocked(key string) {
+	e, ok := t.sockets[key]
+	if !ok {
+		return
+	}
+	delete(t.sockets, key)
+	unindex(t.byUser, e.userID, key)
+	unindex(t.byToken, e.tokenID, key)
+	unindex(t.bySession, e.sessionID, key)
+}
+
+// DisconnectUser ends every socket of the user and returns how many.
+func (t *Tracker) DisconnectUser(userID string) int {
+	return t.disconnect(func() []string { return keys(t.byUser[userID]) })
+}
+
+// DisconnectCredential ends every socket that authenticated with the token
+// id or the session id (either may be empty) and returns how many.
+func (t *Tracker) DisconnectCredential(tokenID, sessionID string) int {
+	return t.disconnect(func() []string {
+		ks := keys(t.byToken[tokenID])
+		for k := range t.bySession[sessionID] {
+			if !slices.Contains(ks, k) {
+				ks = append(ks, k)
+			}
+		}
+		return ks
+	})
+}
+
+// disconnect collects the targets under the lock and calls them after it.
+func (t *Tracker) disconnect(targets func() []string) int {
+	t.mu.Lock()
+	ks := targets()
+	fns := make([]func(), 0, len(ks))
+	for _, k := range ks {
+		fns = append(fns, t.sockets[k].disconnect)
+	}
+	t.mu.Unlock()
+	for _, f := range fns {
+		f()
+	}
+	return len(fns)
+}
+
+// OnlineUser is one line of /admin `online`.
+type OnlineUser struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Sockets int    `json:"sockets"`
+}
+
+// Online lists each connected user once, with the number of sockets (over
+// all namespaces), sorted by id.
+func (t *Tracker) Online() []OnlineUser {
+	t.mu.Lock()
+	out := make([]OnlineUser, 0, len(t.byUser))
+	for id, ks := range t.byUser {
+		var name string
+		for k := range ks {
+			name = t.sockets[k].name
+			break
+		}
+		out = append(out, OnlineUser{ID: id, Name: name, Sockets: len(ks)})
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b OnlineUser) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// UserSockets returns the number of tracked sockets of the user.
+func (t *Tracker) UserSockets(userID string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byUser[userID])
+}
+
+// Len returns the number of tracked sockets.
+func (t *Tracker) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.sockets)
+}
+
+func index(m map[string]map[string]struct{}, k, key string) {
+	if k == "" {
+		return
+	}
+	s := m[k]
+	if s == nil {
+		s = make(map[string]struct{})
+		m[k] = s
+	}
+	s[key] = struct{}{}
+}
+
+func unindex(m map[string]map[string]struct{}, k, key string) {
+	if s := m[k]; s != nil {
+		delete(s, key)
+		if len(s) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+func keys(s map[string]struct{}) []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,0 +1,20 @@
+// Package public embeds the demo page (index.html, app.js, style.css) and
+// the socket.io-client browser build copied to lib/ by `make setup-node`.
+//
+// Embedding keeps the server independent of its working directory; the
+// committed lib/README.md makes the embed pattern match on a clean clone.
+// FS is read-only and safe for concurrent use.
+package public
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed index.html app.js style.css lib
+var files embed.FS
+
+// FS returns the embedded demo files rooted at the page directory, so
+// "index.html" and "lib/socket.io.min.js" are paths in it. It returns a
+// value rather than exposing a package variable so callers cannot swap it.
+func FS() fs.FS { return files }

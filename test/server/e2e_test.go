@@ -1,0 +1,57 @@
+//go:build e2e
+
+package server_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"rtserver/test/server/harness"
+)
+
+// Secrets of the test servers: known, so the Node suites can mint tokens.
+const (
+	jwtSecret     = "e2e-secret-0123456789abcdef0123456789abcdef"
+	jwtIssuer     = "rtserver-e2e"
+	jwtAudience   = "rtserver-e2e-clients"
+	allowedOrigin = "http://allowed.test:8080"
+)
+
+func TestNodeSuites(t *testing.T) {
+	root := harness.RepoRoot(t)
+	bin := harness.Build(t)
+	common := map[string]string{
+		"DEMO":            "1",
+		"JWT_SECRET":      jwtSecret,
+		"JWT_ISSUER":      jwtIssuer,
+		"JWT_AUDIENCE":    jwtAudience,
+		"ALLOWED_ORIGINS": allowedOrigin,
+		"AUTH_SOURCES":    "auth,header,query,cookie",
+		"LOG_LEVEL":       "debug",
+	}
+	mainSrv := harness.Start(t, bin, common)
+	afterEnv := map[string]string{"AUTH_AFTER_CONNECT": "1", "AUTH_TIMEOUT": "1s"}
+	for k, v := range common {
+		afterEnv[k] = v
+	}
+	afterSrv := harness.Start(t, bin, afterEnv)
+
+	tokens := filepath.Join(t.TempDir(), "tokens.txt")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	harness.Node(t, ctx, root, map[string]string{
+		"RT_BASE_URL":       mainSrv.URL,
+		"RT_AFTER_URL":      afterSrv.URL,
+		"RT_JWT_SECRET":     jwtSecret,
+		"RT_JWT_ISSUER":     jwtIssuer,
+		"RT_JWT_AUDIENCE":   jwtAudience,
+		"RT_ALLOWED_ORIGIN": allowedOrigin,
+		"RT_TOKENS_FILE":    tokens,
+	}, "--test", "--test-concurrency=1", "--test-reporter=spec", "test/server/")
+
+	mainSrv.Stop(t)
+	afterSrv.Stop(t)
+	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs())
+}
