@@ -78,11 +78,19 @@ func (s *Session) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.destroy(ReasonTransportError, 0)
 		s.srv.refuse(w, r, errBadRequest)
 		return
-	case st == stateClosing && !s.upgrading:
-		pkts := append(s.takeQueueLocked(), outPacket{typ: typeClose})
-		reason := s.reason
+	case st == stateClosing && !s.upgrading && len(s.queue) > 0:
+		// The queued packets go alone; the close packet comes with the next poll.
+		// socket.io-client hands decoded packets to its sockets on the next tick but
+		// acts on a close packet at once, so a DISCONNECT sharing a payload with the
+		// close would reach the application as "transport close".
+		pkts := s.takeQueueLocked()
 		s.mu.Unlock()
 		s.writePayload(w, pkts)
+		return
+	case st == stateClosing && !s.upgrading:
+		reason := s.reason
+		s.mu.Unlock()
+		s.writePayload(w, []outPacket{{typ: typeClose}})
 		s.destroy(reason, 0)
 		return
 	case !s.upgrading && len(s.queue) > 0:

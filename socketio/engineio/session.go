@@ -131,7 +131,12 @@ func (s *Session) Close(reason Reason) {
 	}
 	if w := s.poll; w != nil && !s.upgrading {
 		s.poll = nil
-		w.reply(pollReply{pkts: append(s.takeQueueLocked(), outPacket{typ: typeClose})})
+		if len(s.queue) > 0 { // queued packets first; `1` with the next poll (see handleGet)
+			w.reply(pollReply{pkts: s.takeQueueLocked()})
+			s.mu.Unlock()
+			return
+		}
+		w.reply(pollReply{pkts: []outPacket{{typ: typeClose}}})
 		s.mu.Unlock()
 		s.destroy(reason, 0)
 		return
