@@ -155,7 +155,7 @@ func appendPacketV3Text(dst []byte, p *outPacket) []byte {
 		dst = append(dst, ':', 'b', typeMessage)
 		return base64.StdEncoding.AppendEncode(dst, f.enc[1:])
 	default:
-		dst = strconv.AppendInt(dst, int64(utf16LenBytes(f.enc)), 10)
+		dst = strconv.AppendInt(dst, int64(utf16Len(f.enc)), 10)
 		dst = append(dst, ':')
 		return append(dst, f.enc...)
 	}
@@ -190,8 +190,9 @@ func appendLengthV3(dst []byte, kind byte, n int) []byte {
 }
 
 // utf16Len returns the JavaScript length of the UTF-8 text s (invalid bytes count one
-// unit each, as they decode to U+FFFD).
-func utf16Len(s string) int {
+// unit each, as they decode to U+FFFD). A rune is at most 4 bytes, so the string
+// conversion of a []byte window stays on the stack.
+func utf16Len[T string | []byte](s T) int {
 	n := 0
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
@@ -199,23 +200,7 @@ func utf16Len(s string) int {
 			i++
 			continue
 		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		n += utf16Units(r)
-		i += w
-	}
-	return n
-}
-
-// utf16LenBytes is utf16Len for a byte slice.
-func utf16LenBytes(s []byte) int {
-	n := 0
-	for i := 0; i < len(s); {
-		if s[i] < utf8.RuneSelf {
-			n++
-			i++
-			continue
-		}
-		r, w := utf8.DecodeRune(s[i:])
+		r, w := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		n += utf16Units(r)
 		i += w
 	}
