@@ -15,7 +15,7 @@ import (
 func newTestIdentity(t *testing.T) *identity {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), nil)
+	st, err := store.Open(ctx, t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

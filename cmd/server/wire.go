@@ -93,7 +93,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		log.Warn("JWT_SECRET is empty: generated a random secret and stored it in DATA_DIR; set JWT_SECRET in production", "dir", cfg.DataDir)
 	}
 
-	st, err := store.Open(ctx, cfg.DataDir, nil)
+	st, err := store.Open(ctx, cfg.DataDir, store.Options{HistoryLimit: cfg.HistoryLimit})
 	if err != nil {
 		return nil, fmt.Errorf("DATA_DIR %s: %w", cfg.DataDir, err)
 	}

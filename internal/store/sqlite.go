@@ -29,10 +29,22 @@ type SQLite struct {
 
 var _ Store = (*SQLite)(nil)
 
+// Options configure [Open]. The zero value gives the defaults.
+type Options struct {
+	// Now is the clock for created and revoked times; nil means time.Now.
+	Now func() time.Time
+	// HistoryLimit is how many messages are kept per room (HISTORY_LIMIT);
+	// zero means 1000.
+	HistoryLimit int
+	// HistoryMaxAge drops messages older than this (HISTORY_MAX_AGE); zero
+	// keeps them regardless of age.
+	HistoryMaxAge time.Duration
+}
+
 // Open opens (creating if needed) DATA_DIR/rtserver.db, with dataDir
-// created 0700 and the file 0600, and applies pending migrations. now is
-// the clock for created and revoked times; nil means time.Now.
-func Open(ctx context.Context, dataDir string, now func() time.Time) (*SQLite, error) {
+// created 0700 and the file 0600, and applies pending migrations.
+func Open(ctx context.Context, dataDir string, opts Options) (*SQLite, error) {
+	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}

@@ -30,7 +30,7 @@ func newClock() *clock                 { return &clock{now: t0} }
 func ctx(t *testing.T) context.Context { return t.Context() }
 func openTemp(t *testing.T, c *clock) *store.SQLite {
 	t.Helper()
-	st, err := store.Open(ctx(t), filepath.Join(t.TempDir(), "data"), c.Now)
+	st, err := store.Open(ctx(t), filepath.Join(t.TempDir(), "data"), store.Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func openTemp(t *testing.T, c *clock) *store.SQLite {
 func TestOpenFilesAndReopen(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
-	st, err := store.Open(ctx(t), dir, nil)
+	st, err := store.Open(ctx(t), dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestOpenFilesAndReopen(t *testing.T) {
 		}
 	}
 	// Reopening keeps the data and does not re-run migrations.
-	st, err = store.Open(ctx(t), dir, nil)
+	st, err = store.Open(ctx(t), dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,15 +85,15 @@ func TestOpenFilesAndReopen(t *testing.T) {
 
 func TestOpenRefuses(t *testing.T) {
 	t.Parallel()
-	if _, err := store.Open(ctx(t), "", nil); err == nil {
+	if _, err := store.Open(ctx(t), "", store.Options{}); err == nil {
 		t.Error("empty dir accepted")
 	}
-	if _, err := store.Open(ctx(t), filepath.Join(t.TempDir(), "a?b"), nil); err == nil {
+	if _, err := store.Open(ctx(t), filepath.Join(t.TempDir(), "a?b"), store.Options{}); err == nil {
 		t.Error("? in path accepted")
 	}
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, nil, 0o600)
-	if _, err := store.Open(ctx(t), file, nil); err == nil {
+	if _, err := store.Open(ctx(t), file, store.Options{}); err == nil {
 		t.Error("a file as data dir accepted")
 	}
 }
