@@ -27,6 +27,8 @@ type Deps struct {
 	Files fs.FS
 	// IO is the Socket.IO server, mounted at /socket.io/.
 	IO http.Handler
+	// Publish configures POST /api/v1/notifications.
+	Publish PublishDeps
 	// TrustedProxies may set the client IP through X-Forwarded-For; nil
 	// (the default) trusts none, so the IP is the socket's peer.
 	TrustedProxies []string
@@ -43,14 +45,18 @@ type Deps struct {
 //	GET  /readyz                200 when the store answers, else 503
 //	POST /login                 JSON credentials → token + session cookie
 //	POST /logout                Bearer token or session cookie → 204
+//	POST /api/v1/notifications  publish API: Bearer service key (or an
+//	                            admin's token) → 202 {ids, online, stored}
 //	GET, POST, OPTIONS /socket.io/*  the Socket.IO engine (it checks Origin itself)
 //
 // Socket.IO namespaces (registered by Namespaces in socket.go):
 //
 //	/       auth at handshake (or `authenticate` within AUTH_TIMEOUT when
 //	        AUTH_AFTER_CONNECT=1); joins user:<sub>; whoami
-//	/chat   auth; join, leave, message (room rules from rooms/)
-//	/admin  auth + role admin; online, kick
+//	/chat           auth; join, leave, message, history, typing, rooms,
+//	                users (room rules from rooms/)
+//	/notifications  auth; unread on connect; read, list
+//	/admin          auth + role admin; online, kick
 //
 // Every response carries the security headers; every request is logged
 // with token query values redacted; panics become 500 JSON.
@@ -82,6 +88,9 @@ func Router(d Deps) (*gin.Engine, error) {
 	web.GET("/readyz", Readyz(d.Log, d.Ready))
 	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins))
 	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins))
+	// The publish API is for backends (no cookies, no CORS): it sits
+	// outside the web group.
+	r.POST("/api/v1/notifications", Publish(d.Publish))
 	web.OPTIONS("/login", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.OPTIONS("/logout", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	return r, nil

@@ -4,12 +4,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"time"
 
 	"rtserver/handlers/apierr"
 	"rtserver/middleware"
+	"rtserver/rooms"
 	"rtserver/socketio"
 )
 
@@ -47,6 +47,17 @@ type SocketDeps struct {
 	// ExpiryGrace is how long a socket outlives its credential's exp
 	// (default 5s, at most 10s).
 	ExpiryGrace time.Duration
+
+	// Chat keeps the /chat history.
+	Chat ChatStore
+	// Inbox keeps the /notifications inbox.
+	Inbox Inbox
+	// Users lists the users (rooms, users).
+	Users Directory
+	// Presence counts the users in each /chat room.
+	Presence *rooms.Presence
+	// PublicRooms are offered by the `rooms` event.
+	PublicRooms []string
 }
 
 // result is a handler's success payload (sent as the ack) or an error.
@@ -242,95 +253,6 @@ func (n *namespaces) authenticate(s *socketio.Socket, args socketio.Args, deadli
 // errUnauthenticated drops an event of a socket that has not authenticated.
 var errUnauthenticated = apierr.New(apierr.Unauthenticated)
 
-// chatMessage is the `message` payload.
-type chatMessage struct {
-	Room *string `json:"room"`
-	Text *string `json:"text"`
-}
-
-// ChatOut is what room members receive as `message`.
-type ChatOut struct {
-	ID   string `json:"id"`
-	Room string `json:"room"`
-	From struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	} `json:"from"`
-	Text string `json:"text"`
-	TS   int64  `json:"ts"`
-}
-
-// setupChat wires `/chat`: join, leave, message.
-func (n *namespaces) setupChat(nsp *socketio.Namespace) {
-	nsp.OnConnection(func(s *socketio.Socket) {
-		c, _ := middleware.ClaimsOf(s) // Auth (not anonymous) ran
-		n.limit(s)
-		n.admit(s, c)
-		n.on(s, "join", n.join)
-		n.on(s, "leave", n.leave)
-		n.on(s, "message", n.message)
-	})
-}
-
-func roomArg(args socketio.Args) (string, error) {
-	var room string
-	if err := parseArg(args, 0, &room); err != nil || room == "" || len(room) > 256 {
-		return "", apierr.New(apierr.BadRequest)
-	}
-	return room, nil
-}
-
-func (n *namespaces) join(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
-	room, err := roomArg(args)
-	if err != nil {
-		return nil, err
-	}
-	if err := n.Rooms.CanJoin(c, room); err != nil {
-		return nil, apierr.New(apierr.Forbidden)
-	}
-	if err := s.Join(room); errors.Is(err, socketio.ErrTooManyRooms) {
-		return nil, apierr.New(apierr.Forbidden)
-	} else if err != nil {
-		return nil, err
-	}
-	return okAck(ok{"room": room}), nil
-}
-
-func (n *namespaces) leave(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
-	room, err := roomArg(args)
-	if err != nil {
-		return nil, err
-	}
-	// Only rooms a client may join can be left: never the socket's own
-	// id room nor a server-managed one.
-	if err := n.Rooms.CanJoin(c, room); err != nil {
-		return nil, apierr.New(apierr.Forbidden)
-	}
-	if err := s.Leave(room); err != nil {
-		return nil, err
-	}
-	return okAck(ok{"room": room}), nil
-}
-
-func (n *namespaces) message(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
-	var m chatMessage
-	if err := parseArg(args, 0, &m); err != nil || m.Room == nil || m.Text == nil || *m.Room == "" || *m.Text == "" {
-		return nil, apierr.New(apierr.BadRequest)
-	}
-	if len(*m.Text) > n.MaxText {
-		return nil, apierr.New(apierr.BadRequest)
-	}
-	if *m.Room == s.ID() || !s.In(*m.Room) {
-		return nil, apierr.New(apierr.Forbidden)
-	}
-	out := ChatOut{ID: newID(), Room: *m.Room, Text: *m.Text, TS: time.Now().UnixMilli()}
-	out.From.ID, out.From.Name = c.UserID, c.Name
-	if err := s.To(out.Room).Emit("message", out); err != nil {
-		return nil, err
-	}
-	return okAck(ok{"id": out.ID, "ts": out.TS}), nil
-}
-
 // setupAdmin wires `/admin` (Auth + RequireRole admin): online, kick.
 func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
@@ -359,14 +281,19 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 //
 //	/       Auth (anonymous when AuthAfterConnect); joins user:<sub>;
 //	        whoami; authenticate (AuthAfterConnect only)
-//	/chat   Auth; join, leave, message
-//	/admin  Auth + RequireRole("admin"); online, kick
+//	/chat           Auth; join, leave, message, history, typing, rooms,
+//	                users (each socket also in user:<sub> for DMs)
+//	/notifications  Auth; joins user:<sub>; unread on connect; read, list
+//	/admin          Auth + RequireRole("admin"); online, kick
 func Namespaces(io *socketio.Server, d SocketDeps) {
 	if d.AuthTimeout <= 0 {
 		d.AuthTimeout = 10 * time.Second
 	}
 	if d.MaxText <= 0 {
 		d.MaxText = 4 << 10
+	}
+	if d.Presence == nil {
+		d.Presence = rooms.NewPresence()
 	}
 	if d.ExpiryGrace <= 0 || d.ExpiryGrace > 10*time.Second {
 		d.ExpiryGrace = 5 * time.Second
@@ -385,6 +312,11 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	chat.Use(strict)
 	chat.Use(n.socketCap)
 	n.setupChat(chat)
+
+	notes := io.Of(NotificationsNamespace)
+	notes.Use(strict)
+	notes.Use(n.socketCap)
+	n.setupNotifications(notes)
 
 	admin := io.Of("/admin")
 	admin.Use(strict)

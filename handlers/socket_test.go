@@ -22,6 +22,7 @@ type tokenVerifier struct{}
 
 var socketUsers = map[string]middleware.Claims{ // test fixture, read-only
 	"alice": {UserID: "alice", Name: "Alice", Teams: []string{"red"}, TokenID: "j-alice", SessionID: "s-alice"},
+	"bob":   {UserID: "bob", Name: "Bob", Teams: []string{"red"}, TokenID: "j-bob", SessionID: "s-bob"},
 	"carol": {UserID: "carol", Name: "Carol", Teams: []string{"blue"}, TokenID: "j-carol", SessionID: "s-carol"},
 	"brief": {UserID: "brief", Name: "Brief"}, // credential expires at once
 	"admin": {UserID: "admin", Name: "Admin", Roles: []string{"admin"}, TokenID: "j-admin", SessionID: "s-admin"},
@@ -63,14 +64,28 @@ func (teamPolicy) CanJoin(c middleware.Claims, room string) error {
 // newSocketServer serves the namespaces over httptest with deps d.
 func newSocketServer(t *testing.T, d handlers.SocketDeps) string {
 	t.Helper()
+	_, _, base := startSockets(t, d)
+	return base
+}
+
+// startSockets serves the namespaces over httptest with deps d (fakes
+// filled in) and returns the server, the deps used and the polling URL.
+func startSockets(t *testing.T, d handlers.SocketDeps) (*socketio.Server, handlers.SocketDeps, string) {
+	t.Helper()
 	srv, err := socketio.NewServer(socketio.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.Verifier = tokenVerifier{}
-	d.Rooms = teamPolicy{}
+	if d.Rooms == nil {
+		d.Rooms = teamPolicy{}
+	}
 	if d.Sockets == nil {
 		d.Sockets = handlers.NewTracker()
+	}
+	if d.Chat == nil {
+		fs := newFakeStore()
+		d.Chat, d.Inbox, d.Users = fs, fs, fs
 	}
 	d.Auth = middleware.AuthOptions{Credentials: middleware.NewCredentials(nil, middleware.NewOrigins(nil), handlers.SessionCookie)}
 	handlers.Namespaces(srv, d)
@@ -81,7 +96,7 @@ func newSocketServer(t *testing.T, d handlers.SocketDeps) string {
 		_ = srv.Shutdown(ctx)
 		ts.Close()
 	})
-	return ts.URL + "/socket.io/?EIO=4&transport=polling"
+	return srv, d, ts.URL + "/socket.io/?EIO=4&transport=polling"
 }
 
 // pollClient is a minimal Engine.IO v4 polling client speaking Socket.IO
@@ -91,6 +106,8 @@ type pollClient struct {
 	url   string
 	queue []string
 	ackID int
+	// held are the packets call read past while waiting for its ack.
+	held []string
 }
 
 func dial(t *testing.T, base string) *pollClient {
@@ -187,7 +204,41 @@ func (c *pollClient) call(nsp, event string, args ...any) map[string]any {
 			}
 			return out[0]
 		}
+		c.held = append(c.held, p)
 	}
+}
+
+// rawEvent returns the first argument of the next event named name in
+// nsp, skipping other packets.
+func (c *pollClient) rawEvent(nsp, name string) []byte {
+	c.t.Helper()
+	prefix := "2"
+	if nsp != "/" {
+		prefix += nsp + ","
+	}
+	prefix += `["` + name + `",`
+	for {
+		var p string
+		if len(c.held) > 0 {
+			p, c.held = c.held[0], c.held[1:]
+		} else if p = c.recv(); p == "closed" {
+			c.t.Fatalf("%s: closed while waiting for %s", nsp, name)
+		}
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			return []byte(strings.TrimSuffix(rest, "]"))
+		}
+	}
+}
+
+// event decodes the next event named name in nsp into a T.
+func event[T any](c *pollClient, nsp, name string) T {
+	c.t.Helper()
+	var v T
+	raw := c.rawEvent(nsp, name)
+	if err := json.Unmarshal(raw, &v); err != nil {
+		c.t.Fatalf("event %s %s: %v", name, raw, err)
+	}
+	return v
 }
 
 func errCode(res map[string]any) string {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -122,6 +123,33 @@ func (t *Tracker) Online() []OnlineUser {
 	t.mu.Unlock()
 	slices.SortFunc(out, func(a, b OnlineUser) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// Name returns the display name of a connected user, or the id when the
+// user has no tracked socket.
+func (t *Tracker) Name(userID string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k := range t.byUser[userID] {
+		if name := t.sockets[k].name; name != "" {
+			return name
+		}
+	}
+	return userID
+}
+
+// UserSocketsIn returns the number of tracked sockets of the user in the
+// namespace nsp.
+func (t *Tracker) UserSocketsIn(userID, nsp string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for k := range t.byUser[userID] {
+		if strings.HasPrefix(k, nsp+"#") {
+			n++
+		}
+	}
+	return n
 }
 
 // UserSockets returns the number of tracked sockets of the user.

@@ -159,6 +159,20 @@ func DMRoom(a, b string) string {
 	return DMPrefix + a + ":" + b
 }
 
+// DMParties returns the two users of a well-formed DM room name (as
+// [DMRoom] makes it) and true, or false for any other name.
+func DMParties(room string) (a, b string, ok bool) {
+	rest, found := strings.CutPrefix(room, DMPrefix)
+	if !found {
+		return "", "", false
+	}
+	a, b, ok = strings.Cut(rest, ":")
+	if !ok || !ValidID(a) || !ValidID(b) || a >= b {
+		return "", "", false
+	}
+	return a, b, true
+}
+
 // UserRoom returns the personal room of user id, "user:<id>", or "" when
 // id is not valid. Clients can never join it; the server adds every socket
 // of the user so that notifications reach all of them.

@@ -113,6 +113,30 @@ func TestRoomNames(t *testing.T) {
 	}
 }
 
+func TestDMParties(t *testing.T) {
+	for _, tc := range []struct {
+		room string
+		a, b string
+		ok   bool
+	}{
+		{"dm:alice:bob", "alice", "bob", true},
+		{"dm:bob:alice", "", "", false},
+		{"dm:alice:alice", "", "", false},
+		{"dm:alice", "", "", false},
+		{"dm:alice:b:c", "", "", false},
+		{"team:red", "", "", false},
+		{"general", "", "", false},
+	} {
+		a, b, ok := rooms.DMParties(tc.room)
+		if a != tc.a || b != tc.b || ok != tc.ok {
+			t.Errorf("DMParties(%q) = %q, %q, %v; want %q, %q, %v", tc.room, a, b, ok, tc.a, tc.b, tc.ok)
+		}
+	}
+	if a, b, ok := rooms.DMParties(rooms.DMRoom("zed", "amy")); !ok || a != "amy" || b != "zed" {
+		t.Errorf("DMParties(DMRoom) = %q, %q, %v", a, b, ok)
+	}
+}
+
 func ExamplePolicy_CanJoin() {
 	pol := rooms.NewPolicy()
 	alice := rooms.Principal{ID: "alice", Teams: []string{"red"}}

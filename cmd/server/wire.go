@@ -93,7 +93,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		log.Warn("JWT_SECRET is empty: generated a random secret and stored it in DATA_DIR; set JWT_SECRET in production", "dir", cfg.DataDir)
 	}
 
-	st, err := store.Open(ctx, cfg.DataDir, store.Options{HistoryLimit: cfg.HistoryLimit})
+	st, err := store.Open(ctx, cfg.DataDir, store.Options{HistoryLimit: cfg.HistoryLimit, HistoryMaxAge: cfg.HistoryMaxAge})
 	if err != nil {
 		return nil, fmt.Errorf("DATA_DIR %s: %w", cfg.DataDir, err)
 	}
@@ -164,6 +164,11 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		EventRate:         cfg.EventRate,
 		EventBurst:        cfg.EventBurst,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
+		Chat:              st,
+		Inbox:             st,
+		Users:             st,
+		Presence:          rooms.NewPresence(),
+		PublicRooms:       cfg.PublicRooms,
 	})
 	router, err := handlers.Router(handlers.Deps{
 		Log:            log,
@@ -177,6 +182,15 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Files:          public.FS(),
 		IO:             io,
 		TrustedProxies: cfg.TrustedProxies,
+		Publish: handlers.PublishDeps{
+			Log:      log,
+			Keys:     cfg.PublishKeys(),
+			Verifier: ident,
+			Users:    st,
+			Inbox:    st,
+			Sockets:  sockets,
+			IO:       io,
+		},
 	})
 	if err != nil {
 		shutdownIO(io)

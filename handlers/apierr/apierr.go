@@ -151,3 +151,23 @@ func HTTPBody(c Code) []byte {
 	}
 	return b
 }
+
+// FieldError is the error object of a request with one bad field.
+type FieldError struct {
+	Code    Code   `json:"code"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// FieldBody returns the JSON bytes {"error":{"code","field","message"}}
+// for a request whose field is wrong; message says what is wrong with it
+// and must be a fixed text of the caller's, never input.
+func FieldBody(c Code, field, message string) []byte {
+	b, err := json.Marshal(struct {
+		Error FieldError `json:"error"`
+	}{FieldError{c, field, message}})
+	if err != nil { // cannot happen: string fields
+		return HTTPBody(c)
+	}
+	return b
+}

@@ -104,6 +104,13 @@ type Config struct {
 	// HistoryLimit is how many messages are kept per room
 	// (HISTORY_LIMIT). Default 1000.
 	HistoryLimit int
+	// HistoryMaxAge drops messages older than this (HISTORY_MAX_AGE, e.g.
+	// 720h). Default 0: messages are kept whatever their age.
+	HistoryMaxAge time.Duration
+	// PublicRooms are the public rooms the `rooms` event lists
+	// (PUBLIC_ROOMS, comma-separated). Any public-style name can be joined;
+	// these are the ones offered. Default general,random.
+	PublicRooms []string
 	// PublishAPIKeys are the credentials of the publish API
 	// (PUBLISH_API_KEYS, comma-separated, each at least 16 bytes).
 	// Default empty: the publish API refuses everyone.
@@ -139,6 +146,7 @@ func Default() Config {
 		ShutdownTimeout:   10 * time.Second,
 		ChatMaxText:       4096,
 		HistoryLimit:      1000,
+		PublicRooms:       []string{"general", "random"},
 		ConnectTimeout:    10 * time.Second,
 		PingInterval:      25 * time.Second,
 		PingTimeout:       20 * time.Second,
@@ -249,6 +257,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
 		slog.Int("CHAT_MAX_TEXT", c.ChatMaxText),
 		slog.Int("HISTORY_LIMIT", c.HistoryLimit),
+		slog.Duration("HISTORY_MAX_AGE", c.HistoryMaxAge),
+		slog.Any("PUBLIC_ROOMS", c.PublicRooms),
 		slog.Int("PUBLISH_API_KEYS", len(c.PublishAPIKeys)),
 		slog.Bool("LEGACY_CLIENTS", c.LegacyClients),
 		slog.Duration("CONNECT_TIMEOUT", c.ConnectTimeout),

@@ -158,6 +158,9 @@ func TestBadConfig(t *testing.T) {
 		{"CHAT_MAX_TEXT", "200000"}, // above MAX_PAYLOAD
 		{"HISTORY_LIMIT", "0"},
 		{"HISTORY_LIMIT", "lots"},
+		{"HISTORY_MAX_AGE", "-1h"},
+		{"HISTORY_MAX_AGE", "forever"},
+		{"PUBLIC_ROOMS", "general,Not Public"},
 		{"PUBLISH_API_KEYS", "short"},
 		{"PUBLISH_API_KEYS", "0123456789abcdef0,has space in it!!"},
 		{"LEGACY_CLIENTS", "v2"},

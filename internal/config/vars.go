@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rtserver/internal/auth"
+	"rtserver/rooms"
 )
 
 // Bounds checked by Validate.
@@ -61,6 +62,8 @@ func variables() []variable {
 		{"SHUTDOWN_TIMEOUT", "graceful shutdown bound", false, setDuration("SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{"CHAT_MAX_TEXT", "longest chat text in bytes", false, setInt("CHAT_MAX_TEXT", func(c *Config) *int { return &c.ChatMaxText })},
 		{"HISTORY_LIMIT", "messages kept per room", false, setInt("HISTORY_LIMIT", func(c *Config) *int { return &c.HistoryLimit })},
+		{"HISTORY_MAX_AGE", "drop messages older than this, 0 for no age limit", false, setDuration("HISTORY_MAX_AGE", func(c *Config) *time.Duration { return &c.HistoryMaxAge })},
+		{"PUBLIC_ROOMS", "comma-separated public rooms offered to clients", false, setPublicRooms},
 		{"PUBLISH_API_KEYS", "comma-separated publish API keys", true, setAPIKeys},
 		{"LEGACY_CLIENTS", "1 accepts socket.io-client v2", false, setBool("LEGACY_CLIENTS", func(c *Config) *bool { return &c.LegacyClients })},
 		{"CONNECT_TIMEOUT", "time to send the Socket.IO CONNECT", false, setDuration("CONNECT_TIMEOUT", func(c *Config) *time.Duration { return &c.ConnectTimeout })},
@@ -119,6 +122,16 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+func setPublicRooms(c *Config, v string) error {
+	c.PublicRooms = nil
+	for _, r := range strings.Split(v, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			c.PublicRooms = append(c.PublicRooms, r)
+		}
+	}
+	return nil
 }
 
 func setDuration(name string, field func(*Config) *time.Duration) func(*Config, string) error {
@@ -358,6 +371,14 @@ func (c Config) Validate() error {
 	}
 	if c.HistoryLimit < 1 {
 		add("HISTORY_LIMIT", "must be at least 1")
+	}
+	if c.HistoryMaxAge < 0 {
+		add("HISTORY_MAX_AGE", "must be 0 (no age limit) or a positive duration")
+	}
+	for _, r := range c.PublicRooms {
+		if !rooms.IsPublic(r) {
+			add("PUBLIC_ROOMS", "%q is not a public room name (a-z, 0-9, _ and -, at most 64)", truncate(r, 80))
+		}
 	}
 	for i, k := range c.PublishAPIKeys {
 		if len(k) < minAPIKeyLen || strings.ContainsFunc(k.Reveal(), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
