@@ -17,6 +17,7 @@ const (
 	jwtIssuer     = "rtserver-e2e"
 	jwtAudience   = "rtserver-e2e-clients"
 	allowedOrigin = "http://allowed.test:8080"
+	publishKey    = "e2e-publish-key-0123456789"
 )
 
 func TestNodeSuites(t *testing.T) {
@@ -30,6 +31,11 @@ func TestNodeSuites(t *testing.T) {
 		"ALLOWED_ORIGINS": allowedOrigin,
 		"AUTH_SOURCES":    "auth,header,query,cookie",
 		"LOG_LEVEL":       "debug",
+		// The suites send bursts of messages from one socket; the rate
+		// limit has its own test server below.
+		"EVENT_RATE":       "500",
+		"EVENT_BURST":      "500",
+		"PUBLISH_API_KEYS": publishKey,
 	}
 	mainSrv := harness.Start(t, bin, common)
 	afterEnv := map[string]string{"AUTH_AFTER_CONNECT": "1", "AUTH_TIMEOUT": "1s"}
@@ -49,9 +55,44 @@ func TestNodeSuites(t *testing.T) {
 		"RT_JWT_AUDIENCE":   jwtAudience,
 		"RT_ALLOWED_ORIGIN": allowedOrigin,
 		"RT_TOKENS_FILE":    tokens,
+		"RT_PUBLISH_KEY":    publishKey,
 	}, "--test", "--test-concurrency=1", "--test-reporter=spec", "test/server/")
 
 	mainSrv.Stop(t)
 	afterSrv.Stop(t)
 	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs())
+}
+
+// TestRestartKeepsWhatWasAccepted sends acked messages and an offline
+// notification, kills the server (SIGKILL, no graceful flush), starts a
+// new one on the same DATA_DIR, and checks that nothing acked is lost.
+func TestRestartKeepsWhatWasAccepted(t *testing.T) {
+	root := harness.RepoRoot(t)
+	bin := harness.Build(t)
+	env := map[string]string{
+		"DEMO":             "1",
+		"JWT_SECRET":       jwtSecret,
+		"DATA_DIR":         t.TempDir(),
+		"PUBLISH_API_KEYS": publishKey,
+		"EVENT_RATE":       "500",
+		"EVENT_BURST":      "500",
+	}
+	nodeEnv := map[string]string{
+		"RT_JWT_SECRET":     jwtSecret,
+		"RT_ALLOWED_ORIGIN": allowedOrigin,
+		"RT_PUBLISH_KEY":    publishKey,
+		"RT_STATE_FILE":     filepath.Join(t.TempDir(), "state.json"),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	first := harness.Start(t, bin, env)
+	nodeEnv["RT_BASE_URL"] = first.URL
+	harness.Node(t, ctx, root, nodeEnv, "test/server/restart.mjs", "before")
+	first.Kill(t)
+
+	second := harness.Start(t, bin, env)
+	nodeEnv["RT_BASE_URL"] = second.URL
+	harness.Node(t, ctx, root, nodeEnv, "test/server/restart.mjs", "after")
+	second.Stop(t)
 }

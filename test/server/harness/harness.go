@@ -163,6 +163,18 @@ func (s *Server) Stop(t testing.TB) {
 	}
 }
 
+// Kill ends the process with SIGKILL (by PID), as a crash would, and
+// waits for it. Stop after Kill does nothing.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	s.once.Do(func() {
+		if err := syscall.Kill(s.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("kill server: %v", err)
+		}
+		<-s.done
+	})
+}
+
 // Node runs `node args...` in dir with extra env, streaming its output to
 // the test log, and fails the test when node is missing or exits non-zero.
 func Node(t testing.TB, ctx context.Context, dir string, env map[string]string, args ...string) {
