@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -25,6 +27,20 @@ const busyTimeout = 5 * time.Second
 type SQLite struct {
 	db  *sql.DB
 	now func() time.Time
+	log *slog.Logger
+
+	historyLimit  int
+	historyMaxAge time.Duration
+
+	// appends feeds the single writer goroutine (see batch.go). Senders
+	// hold closeMu read-locked while sending, so that Close, which sets
+	// closed and closes appends under the write lock, never races a send.
+	appends    chan *appendReq
+	closeMu    sync.RWMutex
+	closed     bool
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 var _ Store = (*SQLite)(nil)
@@ -39,14 +55,32 @@ type Options struct {
 	// HistoryMaxAge drops messages older than this (HISTORY_MAX_AGE); zero
 	// keeps them regardless of age.
 	HistoryMaxAge time.Duration
+	// Log receives failures of background work (history trimming) that no
+	// caller could be told about; nil discards them.
+	Log *slog.Logger
 }
 
+// defaultHistoryLimit is Options.HistoryLimit's zero-value default.
+const defaultHistoryLimit = 1000
+
 // Open opens (creating if needed) DATA_DIR/rtserver.db, with dataDir
-// created 0700 and the file 0600, and applies pending migrations.
+// created 0700 and the file 0600, applies pending migrations and starts
+// the message writer goroutine, which Close stops.
 func Open(ctx context.Context, dataDir string, opts Options) (*SQLite, error) {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
+	}
+	if opts.HistoryLimit < 0 || opts.HistoryMaxAge < 0 {
+		return nil, errors.New("store: negative history limit or max age")
+	}
+	limit := opts.HistoryLimit
+	if limit == 0 {
+		limit = defaultHistoryLimit
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	if dataDir == "" {
 		return nil, errors.New("store: empty data directory")
@@ -74,11 +108,17 @@ func Open(ctx context.Context, dataDir string, opts Options) (*SQLite, error) {
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &SQLite{db: db, now: now}
+	s := &SQLite{
+		db: db, now: now, log: log,
+		historyLimit: limit, historyMaxAge: opts.HistoryMaxAge,
+		appends:    make(chan *appendReq, appendQueue),
+		writerDone: make(chan struct{}),
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	go s.writeLoop()
 	return s, nil
 }
 
@@ -110,6 +150,36 @@ func migrations() []string {
 			expires_at INTEGER NOT NULL
 		) STRICT;
 		CREATE INDEX revoked_tokens_expires_at ON revoked_tokens(expires_at);`,
+
+		// seq gives the order of appends. AUTOINCREMENT never reuses a
+		// seq, even after retention deleted a table's newest rows, so a
+		// seq names one message for good. messages_room_seq serves History
+		// and the per-room trim, messages_ts the age trim.
+		// notifications_unread is partial: Unread walks unread rows only.
+		`CREATE TABLE messages (
+			seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+			id        TEXT NOT NULL UNIQUE,
+			room      TEXT NOT NULL,
+			user_id   TEXT NOT NULL,
+			user_name TEXT NOT NULL,
+			text      TEXT NOT NULL,
+			ts        INTEGER NOT NULL
+		) STRICT;
+		CREATE INDEX messages_room_seq ON messages(room, seq);
+		CREATE INDEX messages_ts ON messages(ts);
+		CREATE TABLE notifications (
+			seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+			id      TEXT NOT NULL UNIQUE,
+			user_id TEXT NOT NULL,
+			type    TEXT NOT NULL,
+			title   TEXT NOT NULL,
+			body    TEXT NOT NULL,
+			data    TEXT,
+			ts      INTEGER NOT NULL,
+			read_at INTEGER
+		) STRICT;
+		CREATE INDEX notifications_user_seq ON notifications(user_id, seq);
+		CREATE INDEX notifications_unread ON notifications(user_id, seq) WHERE read_at IS NULL;`,
 	}
 }
 
@@ -406,5 +476,17 @@ func (s *SQLite) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements Store.
-func (s *SQLite) Close() error { return s.db.Close() }
+// Close implements Store: it refuses new appends, waits for the writer
+// to store the accepted ones (and trim the rooms they touched), then
+// closes the database. Calling it again returns the first result.
+func (s *SQLite) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeMu.Lock()
+		s.closed = true
+		close(s.appends)
+		s.closeMu.Unlock()
+		<-s.writerDone
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
+}

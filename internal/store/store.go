@@ -10,16 +10,21 @@ import (
 
 // Sentinel errors.
 var (
-	// ErrNotFound: no such user or session.
+	// ErrNotFound: no such user, session, message or notification.
 	ErrNotFound = errors.New("store: not found")
-	// ErrExists: a user with that id or username, or a session with that
-	// id, already exists.
+	// ErrExists: a user with that id or username, or a session, message
+	// or notification with that id, already exists.
 	ErrExists = errors.New("store: already exists")
+	// ErrClosed: the store was closed before the call.
+	ErrClosed = errors.New("store: closed")
 )
 
 // Store is the persistence the server needs. Implementations are safe for
 // concurrent use.
 type Store interface {
+	Messages
+	Notifications
+
 	// CreateUser adds u. ID and Username are required; usernames are
 	// unique regardless of case. ErrExists on a duplicate.
 	CreateUser(ctx context.Context, u User) error
@@ -54,7 +59,9 @@ type Store interface {
 
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
-	// Close releases the database.
+	// Close stores the messages already accepted by AppendMessage, then
+	// releases the database. AppendMessage after Close returns ErrClosed;
+	// calling Close again returns the first result.
 	Close() error
 }
 

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +13,7 @@ import (
 
 	"rtserver/internal/auth"
 	"rtserver/internal/store"
+	"rtserver/internal/store/storetest"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -40,6 +40,21 @@ func openTemp(t *testing.T, c *clock) *store.SQLite {
 		}
 	})
 	return st
+}
+
+// TestConformance runs the storetest suite on SQLite, each subtest in its
+// own data directory.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
+		dir := filepath.Join(t.TempDir(), "data")
+		return func(opts store.Options) (store.Store, error) {
+			st, err := store.Open(t.Context(), dir, opts)
+			if err != nil {
+				return nil, err // not a nil *SQLite in a non-nil Store
+			}
+			return st, nil
+		}
+	})
 }
 
 func TestOpenFilesAndReopen(t *testing.T) {
@@ -98,147 +113,6 @@ func TestOpenRefuses(t *testing.T) {
 	}
 }
 
-func TestUsers(t *testing.T) {
-	t.Parallel()
-	st := openTemp(t, newClock())
-	alice := store.User{ID: "alice", Username: "alice", DisplayName: "Alice", PasswordHash: "h", Teams: []string{"red"}, Roles: []string{"admin"}}
-	if err := st.CreateUser(ctx(t), alice); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateUser(ctx(t), store.User{ID: "bob", Username: "bob", PasswordHash: "h"}); err != nil {
-		t.Fatal(err)
-	}
-	for name, u := range map[string]store.User{
-		"same id":             {ID: "alice", Username: "alice2", PasswordHash: "h"},
-		"same username":       {ID: "a2", Username: "alice", PasswordHash: "h"},
-		"same username, case": {ID: "a3", Username: "ALICE", PasswordHash: "h"},
-	} {
-		if err := st.CreateUser(ctx(t), u); !errors.Is(err, store.ErrExists) {
-			t.Errorf("%s: %v; want ErrExists", name, err)
-		}
-	}
-	if err := st.CreateUser(ctx(t), store.User{Username: "x"}); err == nil || errors.Is(err, store.ErrExists) {
-		t.Errorf("no id: %v", err)
-	}
-	for _, get := range []func() (store.User, error){
-		func() (store.User, error) { return st.UserByID(ctx(t), "alice") },
-		func() (store.User, error) { return st.UserByName(ctx(t), "alice") },
-		func() (store.User, error) { return st.UserByName(ctx(t), "Alice") },
-	} {
-		u, err := get()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if u.ID != "alice" || u.DisplayName != "Alice" || u.PasswordHash != "h" || !slices.Equal(u.Teams, []string{"red"}) ||
-			!slices.Equal(u.Roles, []string{"admin"}) || !u.CreatedAt.Equal(t0) {
-			t.Fatalf("got %+v", u)
-		}
-	}
-	bob, _ := st.UserByID(ctx(t), "bob")
-	if bob.Teams == nil || len(bob.Teams) != 0 {
-		t.Fatalf("bob teams %#v; want empty, not nil", bob.Teams)
-	}
-	if _, err := st.UserByID(ctx(t), "nobody"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("unknown id: %v", err)
-	}
-	if _, err := st.UserByName(ctx(t), "nobody"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("unknown name: %v", err)
-	}
-	users, err := st.ListUsers(ctx(t))
-	if err != nil || len(users) != 2 || users[0].ID != "alice" || users[1].ID != "bob" {
-		t.Fatalf("ListUsers = %+v, %v", users, err)
-	}
-}
-
-func TestSessions(t *testing.T) {
-	t.Parallel()
-	c := newClock()
-	st := openTemp(t, c)
-	if err := st.CreateUser(ctx(t), store.User{ID: "alice", Username: "alice", PasswordHash: "h"}); err != nil {
-		t.Fatal(err)
-	}
-	sess, err := st.CreateSession(ctx(t), store.Session{UserID: "alice", JTI: "j1", ExpiresAt: t0.Add(15 * time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sess.ID) != 43 || !sess.CreatedAt.Equal(t0) {
-		t.Fatalf("session %+v", sess)
-	}
-	got, err := st.Session(ctx(t), sess.ID)
-	if err != nil || got != sess || got.Revoked() || !got.Active(t0) || got.Active(t0.Add(15*time.Minute)) {
-		t.Fatalf("Session = %+v, %v; want %+v", got, err, sess)
-	}
-	if _, err := st.CreateSession(ctx(t), store.Session{ID: sess.ID, UserID: "alice", ExpiresAt: t0.Add(time.Minute)}); !errors.Is(err, store.ErrExists) {
-		t.Fatalf("duplicate id: %v", err)
-	}
-	if _, err := st.CreateSession(ctx(t), store.Session{UserID: "ghost", ExpiresAt: t0.Add(time.Minute)}); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("unknown user: %v", err)
-	}
-	if _, err := st.CreateSession(ctx(t), store.Session{UserID: "alice"}); err == nil {
-		t.Fatal("no expiry accepted")
-	}
-	if _, err := st.Session(ctx(t), "nope"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("unknown session: %v", err)
-	}
-
-	// Revoking marks the session and revokes its jti.
-	if revoked, _ := st.IsRevoked(ctx(t), "j1"); revoked {
-		t.Fatal("j1 revoked before logout")
-	}
-	c.Add(time.Minute)
-	if err := st.RevokeSession(ctx(t), sess.ID); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = st.Session(ctx(t), sess.ID)
-	if !got.Revoked() || !got.RevokedAt.Equal(t0.Add(time.Minute)) || got.Active(t0) {
-		t.Fatalf("after revoke: %+v", got)
-	}
-	if revoked, err := st.IsRevoked(ctx(t), "j1"); err != nil || !revoked {
-		t.Fatalf("j1 after logout: %v %v", revoked, err)
-	}
-	// A second revocation keeps the first time.
-	c.Add(time.Minute)
-	if err := st.RevokeSession(ctx(t), sess.ID); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ = st.Session(ctx(t), sess.ID); !got.RevokedAt.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("revoked_at moved: %v", got.RevokedAt)
-	}
-	if err := st.RevokeSession(ctx(t), "nope"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("revoke unknown: %v", err)
-	}
-}
-
-func TestRevokedTokens(t *testing.T) {
-	t.Parallel()
-	st := openTemp(t, newClock())
-	var _ auth.Revocations = st // the verifier can use the store directly
-	if revoked, err := st.IsRevoked(ctx(t), "j"); err != nil || revoked {
-		t.Fatalf("fresh: %v %v", revoked, err)
-	}
-	if err := st.RevokeJTI(ctx(t), "j", t0.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.RevokeJTI(ctx(t), "j", t0.Add(time.Minute)); err != nil { // idempotent; keeps the later expiry
-		t.Fatal(err)
-	}
-	if err := st.RevokeJTI(ctx(t), "", t0); err == nil {
-		t.Fatal("empty jti accepted")
-	}
-	if revoked, err := st.IsRevoked(ctx(t), "j"); err != nil || !revoked {
-		t.Fatalf("after revoke: %v %v", revoked, err)
-	}
-	if n, err := st.DeleteExpired(ctx(t), t0.Add(30*time.Minute)); err != nil || n != 0 {
-		t.Fatalf("purge before expiry: %d %v", n, err)
-	}
-	if n, err := st.DeleteExpired(ctx(t), t0.Add(2*time.Hour)); err != nil || n != 1 {
-		t.Fatalf("purge after expiry: %d %v", n, err)
-	}
-	if revoked, _ := st.IsRevoked(ctx(t), "j"); revoked {
-		t.Fatal("still revoked after purge")
-	}
-}
-
 func TestVerifierUsesStoreRevocations(t *testing.T) {
 	t.Parallel()
 	c := newClock()
@@ -259,34 +133,6 @@ func TestVerifierUsesStoreRevocations(t *testing.T) {
 	if _, err := v.Verify(ctx(t), tok); !errors.Is(err, auth.ErrRevoked) {
 		t.Fatalf("after revoke: %v", err)
 	}
-}
-
-func TestConcurrentWriters(t *testing.T) {
-	t.Parallel()
-	st := openTemp(t, newClock())
-	if err := st.CreateUser(ctx(t), store.User{ID: "alice", Username: "alice", PasswordHash: "h"}); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for i := range 16 {
-		wg.Go(func() {
-			for j := range 10 {
-				s, err := st.CreateSession(ctx(t), store.Session{UserID: "alice", JTI: fmt.Sprintf("j%d-%d", i, j), ExpiresAt: t0.Add(time.Hour)})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if err := st.RevokeSession(ctx(t), s.ID); err != nil {
-					t.Error(err)
-					return
-				}
-				if r, err := st.IsRevoked(ctx(t), s.JTI); err != nil || !r {
-					t.Errorf("%s: %v %v", s.JTI, r, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
 }
 
 func TestSeedDemo(t *testing.T) {
