@@ -47,15 +47,26 @@ var errRateLimited = apierr.New(apierr.RateLimited)
 
 // rateLimit returns the packet middleware that drops events beyond rate
 // per second (burst at once): an event with an ack gets rate_limited, one
-// without is dropped silently; nothing is queued. rate <= 0 disables it.
-func rateLimit(rate float64, burst int) socketio.PacketMiddleware {
+// without is dropped silently; nothing is queued. A socket that keeps
+// flooding — refused events exhaust a second bucket of the same rate and
+// burst, so about twice the rate sustained — is disconnected ("io server
+// disconnect") and onFlood is called. rate <= 0 disables it.
+func rateLimit(rate float64, burst int, onFlood func(s *socketio.Socket)) socketio.PacketMiddleware {
 	if rate <= 0 {
 		return nil
 	}
-	b := newEventBucket(rate, max(burst, 1), nil)
-	return func(_ *socketio.Socket, _ string, _ socketio.Args, ack socketio.Ack) error {
-		if b.allow() {
+	allowed := newEventBucket(rate, max(burst, 1), nil)
+	strikes := newEventBucket(rate, max(burst, 1), nil)
+	return func(s *socketio.Socket, _ string, _ socketio.Args, ack socketio.Ack) error {
+		if allowed.allow() {
 			return nil
+		}
+		if !strikes.allow() {
+			if onFlood != nil {
+				onFlood(s)
+			}
+			s.Disconnect(false)
+			return errRateLimited
 		}
 		if ack != nil {
 			_ = ack(apierr.Ack(apierr.RateLimited))

@@ -50,7 +50,10 @@ type LoginResult struct {
 	Token     string
 	ExpiresAt time.Time
 	SessionID string
-	Claims    middleware.Claims
+	// SessionExpiresAt is when the session (and its cookie) ends; POST
+	// /token issues new tokens until then.
+	SessionExpiresAt time.Time
+	Claims           middleware.Claims
 }
 
 // Authenticator checks a username and password and opens a session. A wrong
@@ -119,8 +122,8 @@ func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins
 			Name:     SessionCookie,
 			Value:    res.SessionID,
 			Path:     "/",
-			Expires:  res.ExpiresAt,
-			MaxAge:   max(int(time.Until(res.ExpiresAt)/time.Second), 1),
+			Expires:  res.SessionExpiresAt,
+			MaxAge:   max(int(time.Until(res.SessionExpiresAt)/time.Second), 1),
 			HttpOnly: true,
 			Secure:   c.Request.TLS != nil,
 			SameSite: http.SameSiteStrictMode,

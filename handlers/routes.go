@@ -19,8 +19,10 @@ type Deps struct {
 	Authn    Authenticator
 	Verifier middleware.Verifier
 	Revoker  Revoker
-	Limiter  *LoginLimiter
-	Sockets  *Tracker
+	// Refresher issues new tokens for POST /token.
+	Refresher Refresher
+	Limiter   *LoginLimiter
+	Sockets   *Tracker
 	// Ready is the readiness check (the store ping).
 	Ready func(context.Context) error
 	// Files is the demo page (public.FS()).
@@ -45,6 +47,8 @@ type Deps struct {
 //	GET  /readyz                200 when the store answers, else 503
 //	POST /login                 JSON credentials → token + session cookie
 //	POST /logout                Bearer token or session cookie → 204
+//	POST /token                 Bearer token or session cookie → a new
+//	                            token for the same session (like /login)
 //	POST /api/v1/notifications  publish API: Bearer service key (or an
 //	                            admin's token) → 202 {ids, online, stored}
 //	GET, POST, OPTIONS /socket.io/*  the Socket.IO engine (it checks Origin itself)
@@ -91,6 +95,8 @@ func Router(d Deps) (*gin.Engine, error) {
 	// The publish API is for backends (no cookies, no CORS): it sits
 	// outside the web group.
 	r.POST("/api/v1/notifications", Publish(d.Publish))
+	web.POST("/token", Token(d.Log, d.Verifier, d.Refresher, d.Origins))
+	web.OPTIONS("/token", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.OPTIONS("/login", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.OPTIONS("/logout", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	return r, nil

@@ -123,20 +123,16 @@ func (n *namespaces) socketCap(s *socketio.Socket) error {
 func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
 	key := s.Namespace().Name() + "#" + s.ID()
 	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.ID(), "user", c.UserID)
-	log.Debug("socket admitted")
+	log.Info("socket connected", "transport", s.Transport(), "recovered", s.Recovered())
 	n.Sockets.Add(key, c.UserID, c.Name, c.TokenID, c.SessionID, func() { s.Disconnect(false) })
-	var timer *time.Timer
-	if !c.Expires.IsZero() {
-		timer = time.AfterFunc(time.Until(c.Expires)+n.ExpiryGrace, func() {
-			log.Info("credential expired")
-			s.Disconnect(false)
-		})
-	}
+	life := &lifetime{n: n, s: s, log: log}
+	life.reset(c)
+	n.on(s, "auth:refresh", func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+		return n.refresh(s, c, args, key, life)
+	})
 	s.OnDisconnect(func(reason string) {
-		log.Debug("socket disconnected", "reason", reason)
-		if timer != nil {
-			timer.Stop()
-		}
+		log.Info("socket disconnected", "reason", reason)
+		life.stop()
 		n.Sockets.Remove(key)
 	})
 }
@@ -144,7 +140,10 @@ func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
 // limit installs the socket's event rate limit (the first packet
 // middleware, so refused events cost nothing else).
 func (n *namespaces) limit(s *socketio.Socket) {
-	if mw := rateLimit(n.EventRate, n.EventBurst); mw != nil {
+	flood := func(s *socketio.Socket) {
+		n.log().Warn("socket flooding: disconnected", "nsp", s.Namespace().Name(), "sid", s.ID())
+	}
+	if mw := rateLimit(n.EventRate, n.EventBurst, flood); mw != nil {
 		s.Use(mw)
 	}
 }

@@ -29,6 +29,17 @@ var socketUsers = map[string]middleware.Claims{ // test fixture, read-only
 }
 
 func (tokenVerifier) VerifyToken(_ context.Context, token string) (middleware.Claims, error) {
+	switch token {
+	case "tok-alice-short": // alice, for 300ms
+		c := socketUsers["alice"]
+		c.IssuedAt, c.Expires = time.Now(), time.Now().Add(300*time.Millisecond)
+		return c, nil
+	case "tok-alice-noteam": // alice, removed from her team since
+		c := socketUsers["alice"]
+		c.Teams, c.TokenID = nil, "j-alice-2"
+		c.IssuedAt, c.Expires = time.Now(), time.Now().Add(time.Hour)
+		return c, nil
+	}
 	if c, ok := socketUsers[strings.TrimPrefix(token, "tok-")]; ok && strings.HasPrefix(token, "tok-") {
 		c.Expires = time.Now().Add(time.Hour)
 		if c.UserID == "brief" {
@@ -362,6 +373,15 @@ func TestSocketEventRate(t *testing.T) {
 	}
 	if res := c.call("/", "whoami"); errCode(res) != "rate_limited" {
 		t.Errorf("event past the burst: %v", res)
+	}
+	// Refusals have a burst of their own: one more is still answered,
+	// the next ends the socket.
+	if res := c.call("/", "whoami"); errCode(res) != "rate_limited" {
+		t.Errorf("second refused event: %v", res)
+	}
+	c.send(`25["whoami"]`)
+	if p := c.recv(); p != "1" {
+		t.Errorf("flooding socket got %q, want DISCONNECT", p)
 	}
 }
 

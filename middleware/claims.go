@@ -20,6 +20,8 @@ type Claims struct {
 	// SessionID is the server-side session the credential belongs to; empty
 	// for a token minted elsewhere without one.
 	SessionID string
+	// IssuedAt is when the credential was issued (zero: unknown).
+	IssuedAt time.Time
 	// Expires is when the credential stops being valid (zero: never known).
 	Expires time.Time
 }

@@ -22,6 +22,9 @@ type identity struct {
 	issuer   *auth.Issuer
 	verifier *auth.Verifier
 	now      func() time.Time
+	// sessionTTL is how long a login's session lasts (SESSION_TTL); zero
+	// means as long as one token.
+	sessionTTL time.Duration
 }
 
 // Login checks the password (a bcrypt comparison also for unknown users,
@@ -44,14 +47,49 @@ func (id *identity) Login(ctx context.Context, username, password string) (handl
 	if err != nil {
 		return handlers.LoginResult{}, err
 	}
-	token, claims, err := id.issuer.Issue(auth.User{ID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles, SessionID: sid})
+	sessionEnd := id.now().Add(max(id.sessionTTL, id.issuer.TTL()))
+	token, claims, err := id.issuer.Issue(auth.User{ID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles, SessionID: sid, NotAfter: sessionEnd})
 	if err != nil {
 		return handlers.LoginResult{}, err
 	}
-	if _, err := id.st.CreateSession(ctx, store.Session{ID: sid, UserID: u.ID, JTI: claims.ID, ExpiresAt: claims.ExpiresAt}); err != nil {
+	if _, err := id.st.CreateSession(ctx, store.Session{ID: sid, UserID: u.ID, JTI: claims.ID, ExpiresAt: sessionEnd}); err != nil {
 		return handlers.LoginResult{}, err
 	}
-	return handlers.LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: sid, Claims: claimsOf(claims)}, nil
+	return handlers.LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: sid, SessionExpiresAt: sessionEnd, Claims: claimsOf(claims)}, nil
+}
+
+// Refresh issues a new token for the live session of c, with the user's
+// current name, teams and roles (so a refresh also applies changes made
+// since the login). A credential without a server session (a token minted
+// elsewhere) cannot be refreshed here: invalid_token.
+func (id *identity) Refresh(ctx context.Context, c middleware.Claims) (handlers.LoginResult, error) {
+	if c.SessionID == "" {
+		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+	}
+	s, err := id.st.Session(ctx, c.SessionID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+	case err != nil:
+		return handlers.LoginResult{}, err
+	case s.Revoked():
+		return handlers.LoginResult{}, apierr.New(apierr.Revoked)
+	case !id.now().Before(s.ExpiresAt):
+		return handlers.LoginResult{}, apierr.New(apierr.TokenExpired)
+	case s.UserID != c.UserID:
+		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+	}
+	u, err := id.st.UserByID(ctx, s.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+	} else if err != nil {
+		return handlers.LoginResult{}, err
+	}
+	token, claims, err := id.issuer.Issue(auth.User{ID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles, SessionID: s.ID, NotAfter: s.ExpiresAt})
+	if err != nil {
+		return handlers.LoginResult{}, err
+	}
+	return handlers.LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: s.ID, SessionExpiresAt: s.ExpiresAt, Claims: claimsOf(claims)}, nil
 }
 
 // VerifyToken verifies signature, algorithm, exp, iss and aud and the jti
@@ -99,7 +137,7 @@ func (id *identity) VerifySession(ctx context.Context, sid string) (middleware.C
 		return middleware.Claims{}, err
 	}
 	return middleware.Claims{UserID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles,
-		SessionID: s.ID, Expires: s.ExpiresAt}, nil
+		SessionID: s.ID, IssuedAt: s.CreatedAt, Expires: s.ExpiresAt}, nil
 }
 
 // Revoke revokes the session (which also revokes its token's jti) and the
@@ -135,7 +173,7 @@ func authError(err error) error {
 
 func claimsOf(ac auth.Claims) middleware.Claims {
 	return middleware.Claims{UserID: ac.Subject, Name: ac.Name, Teams: ac.Teams, Roles: ac.Roles,
-		TokenID: ac.ID, SessionID: ac.SessionID, Expires: ac.ExpiresAt}
+		TokenID: ac.ID, SessionID: ac.SessionID, IssuedAt: ac.IssuedAt, Expires: ac.ExpiresAt}
 }
 
 // roomPolicy adapts rooms.Policy to handlers.RoomPolicy.

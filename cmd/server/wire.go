@@ -93,7 +93,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		log.Warn("JWT_SECRET is empty: generated a random secret and stored it in DATA_DIR; set JWT_SECRET in production", "dir", cfg.DataDir)
 	}
 
-	st, err := store.Open(ctx, cfg.DataDir, store.Options{HistoryLimit: cfg.HistoryLimit, HistoryMaxAge: cfg.HistoryMaxAge})
+	st, err := store.Open(ctx, cfg.DataDir, store.Options{HistoryLimit: cfg.HistoryLimit, HistoryMaxAge: cfg.HistoryMaxAge, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("DATA_DIR %s: %w", cfg.DataDir, err)
 	}
@@ -127,7 +127,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	if err != nil {
 		return nil, fmt.Errorf("JWT_SECRET/JWT_PUBLIC_KEY_FILE: %w", err)
 	}
-	ident := &identity{st: st, issuer: issuer, verifier: verifier, now: time.Now}
+	ident := &identity{st: st, issuer: issuer, verifier: verifier, now: time.Now, sessionTTL: cfg.SessionTTL}
 
 	origins := middleware.NewOrigins(cfg.AllowedOrigins)
 	io, err := socketio.NewServer(socketio.Config{
@@ -164,6 +164,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		EventRate:         cfg.EventRate,
 		EventBurst:        cfg.EventBurst,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
+		ExpiryGrace:       cfg.ExpiryGrace,
 		Chat:              st,
 		Inbox:             st,
 		Users:             st,
@@ -176,6 +177,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Authn:          ident,
 		Verifier:       ident,
 		Revoker:        ident,
+		Refresher:      ident,
 		Limiter:        handlers.NewLoginLimiter(5, time.Minute, nil),
 		Sockets:        sockets,
 		Ready:          st.Ping,

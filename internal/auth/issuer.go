@@ -20,6 +20,9 @@ type User struct {
 	// SessionID, when set, is written as the sid claim so that revoking
 	// the session can end the token's sockets.
 	SessionID string
+	// NotAfter, when set, caps the token's exp (a token never outlives
+	// the session it belongs to).
+	NotAfter time.Time
 }
 
 // Issuer mints HS256 tokens. It is immutable and safe for concurrent use.
@@ -77,7 +80,7 @@ func (i *Issuer) Issue(u User) (token string, claims Claims, err error) {
 			ID:        jti,
 			Issuer:    i.issuer,
 			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(i.ttl)),
+			ExpiresAt: jwt.NewNumericDate(expiry(now, i.ttl, u.NotAfter)),
 		},
 		Name:      u.Name,
 		Teams:     slices.Clone(u.Teams),
@@ -103,4 +106,13 @@ func randomID() (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// expiry is now+ttl, or notAfter when that is earlier.
+func expiry(now time.Time, ttl time.Duration, notAfter time.Time) time.Time {
+	exp := now.Add(ttl)
+	if !notAfter.IsZero() && notAfter.Before(exp) {
+		return notAfter
+	}
+	return exp
 }

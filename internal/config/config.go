@@ -51,6 +51,13 @@ type Config struct {
 	// TokenTTL is how long issued tokens and sessions last (TOKEN_TTL).
 	// Default 15m.
 	TokenTTL time.Duration
+	// SessionTTL is how long a login's session (the cookie) lasts
+	// (SESSION_TTL); POST /token issues fresh tokens until it ends.
+	// Default 24h; at least TOKEN_TTL.
+	SessionTTL time.Duration
+	// ExpiryGrace is how long a socket outlives its token's exp without a
+	// refresh (EXPIRY_GRACE). Default 5s; at most 10s.
+	ExpiryGrace time.Duration
 
 	// AllowedOrigins lists the exact origins (scheme://host[:port]) allowed
 	// for CORS, socket handshakes and cookie authentication
@@ -134,6 +141,8 @@ func Default() Config {
 		Addr:              ":8080",
 		DataDir:           "./data",
 		TokenTTL:          15 * time.Minute,
+		SessionTTL:        24 * time.Hour,
+		ExpiryGrace:       5 * time.Second,
 		AuthSources:       []string{"auth", "header", "query", "cookie"},
 		AuthTimeout:       10 * time.Second,
 		LogFormat:         LogJSON,
@@ -241,6 +250,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("JWT_ISSUER", c.JWTIssuer),
 		slog.String("JWT_AUDIENCE", c.JWTAudience),
 		slog.Duration("TOKEN_TTL", c.TokenTTL),
+		slog.Duration("SESSION_TTL", c.SessionTTL),
+		slog.Duration("EXPIRY_GRACE", c.ExpiryGrace),
 		slog.Any("ALLOWED_ORIGINS", c.AllowedOrigins),
 		slog.Any("AUTH_SOURCES", c.AuthSources),
 		slog.Bool("AUTH_AFTER_CONNECT", c.AuthAfterConnect),

@@ -45,7 +45,9 @@ func variables() []variable {
 		{"JWT_PUBLIC_KEY_ID", "kid accepted with JWT_PUBLIC_KEY_FILE", false, func(c *Config, v string) error { c.JWTPublicKeyID = v; return nil }},
 		{"JWT_ISSUER", "iss claim, checked when set", false, func(c *Config, v string) error { c.JWTIssuer = v; return nil }},
 		{"JWT_AUDIENCE", "aud claim, checked when set", false, func(c *Config, v string) error { c.JWTAudience = v; return nil }},
-		{"TOKEN_TTL", "token and session lifetime", false, setDuration("TOKEN_TTL", func(c *Config) *time.Duration { return &c.TokenTTL })},
+		{"TOKEN_TTL", "token lifetime", false, setDuration("TOKEN_TTL", func(c *Config) *time.Duration { return &c.TokenTTL })},
+		{"SESSION_TTL", "session (cookie) lifetime; POST /token refreshes tokens within it", false, setDuration("SESSION_TTL", func(c *Config) *time.Duration { return &c.SessionTTL })},
+		{"EXPIRY_GRACE", "how long a socket outlives its token's exp, at most 10s", false, setDuration("EXPIRY_GRACE", func(c *Config) *time.Duration { return &c.ExpiryGrace })},
 		{"ALLOWED_ORIGINS", "comma-separated exact origins", false, setOrigins},
 		{"AUTH_SOURCES", "comma-separated subset of auth,header,query,cookie", false, setAuthSources},
 		{"AUTH_AFTER_CONNECT", "1 lets sockets authenticate after connecting", false, setBool("AUTH_AFTER_CONNECT", func(c *Config) *bool { return &c.AuthAfterConnect })},
@@ -325,6 +327,12 @@ func (c Config) Validate() error {
 		}
 	}
 	positive("TOKEN_TTL", c.TokenTTL)
+	if c.SessionTTL < c.TokenTTL {
+		add("SESSION_TTL", "must be at least TOKEN_TTL (%s)", c.TokenTTL)
+	}
+	if c.ExpiryGrace <= 0 || c.ExpiryGrace > 10*time.Second {
+		add("EXPIRY_GRACE", "must be a positive duration of at most 10s")
+	}
 	for _, o := range c.AllowedOrigins {
 		n, err := normalizeOrigin(o)
 		if err != nil {

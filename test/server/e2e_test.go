@@ -32,7 +32,7 @@ func TestNodeSuites(t *testing.T) {
 		"AUTH_SOURCES":    "auth,header,query,cookie",
 		"LOG_LEVEL":       "debug",
 		// The suites send bursts of messages from one socket; the rate
-		// limit has its own test server below.
+		// limit has its own test server (strict) below.
 		"EVENT_RATE":       "500",
 		"EVENT_BURST":      "500",
 		"PUBLISH_API_KEYS": publishKey,
@@ -43,6 +43,15 @@ func TestNodeSuites(t *testing.T) {
 		afterEnv[k] = v
 	}
 	afterSrv := harness.Start(t, bin, afterEnv)
+	// strict: short tokens and the default event rate, for the expiry,
+	// refresh and flood tests.
+	strictEnv := map[string]string{"TOKEN_TTL": "4s", "EXPIRY_GRACE": "1s", "EVENT_RATE": "20", "EVENT_BURST": "40"}
+	for k, v := range common {
+		if _, set := strictEnv[k]; !set {
+			strictEnv[k] = v
+		}
+	}
+	strictSrv := harness.Start(t, bin, strictEnv)
 
 	tokens := filepath.Join(t.TempDir(), "tokens.txt")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -50,6 +59,7 @@ func TestNodeSuites(t *testing.T) {
 	harness.Node(t, ctx, root, map[string]string{
 		"RT_BASE_URL":       mainSrv.URL,
 		"RT_AFTER_URL":      afterSrv.URL,
+		"RT_STRICT_URL":     strictSrv.URL,
 		"RT_JWT_SECRET":     jwtSecret,
 		"RT_JWT_ISSUER":     jwtIssuer,
 		"RT_JWT_AUDIENCE":   jwtAudience,
@@ -60,7 +70,8 @@ func TestNodeSuites(t *testing.T) {
 
 	mainSrv.Stop(t)
 	afterSrv.Stop(t)
-	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs())
+	strictSrv.Stop(t)
+	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs())
 }
 
 // TestRestartKeepsWhatWasAccepted sends acked messages and an offline

@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"rtserver/handlers/apierr"
+	"rtserver/middleware"
+)
+
+// Refresher issues a new token for the live session behind a credential.
+type Refresher interface {
+	Refresh(ctx context.Context, c middleware.Claims) (LoginResult, error)
+}
+
+// Token returns the POST /token handler: the Bearer token (still valid) or
+// the session cookie of a live session buys a new token for that session,
+// answered like /login without touching the cookie. Clients call it when a
+// socket says auth:expiring, then emit auth:refresh with the new token. A
+// foreign Origin is 403; no or a bad credential, or a revoked or ended
+// session, is 401.
+func Token(log *slog.Logger, verifier middleware.Verifier, refresher Refresher, origins *middleware.Origins) gin.HandlerFunc {
+	log = orDiscard(log)
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		if !origins.Check(c.Request) {
+			writeError(c, apierr.Forbidden)
+			return
+		}
+		var (
+			claims middleware.Claims
+			err    error
+		)
+		if token, ok := middleware.BearerToken(c.GetHeader("Authorization")); ok {
+			claims, err = verifier.VerifyToken(ctx, token)
+		} else if sid, cerr := c.Cookie(SessionCookie); cerr == nil && sid != "" {
+			claims, err = verifier.VerifySession(ctx, sid)
+		} else {
+			writeError(c, apierr.Unauthenticated)
+			return
+		}
+		var res LoginResult
+		if err == nil {
+			res, err = refresher.Refresh(ctx, claims)
+		}
+		if err != nil {
+			if apierr.CodeOf(err) == apierr.Internal {
+				log.ErrorContext(ctx, "token refresh", "err", err)
+				writeError(c, apierr.Internal)
+				return
+			}
+			writeError(c, apierr.Unauthenticated)
+			return
+		}
+		log.InfoContext(ctx, "token refreshed", "user", res.Claims.UserID)
+		writeJSON(c, http.StatusOK, loginResponse{
+			Token:     res.Token,
+			TokenType: "Bearer",
+			ExpiresAt: res.ExpiresAt.UTC().Format(time.RFC3339),
+			User:      UserOf(res.Claims),
+		})
+	}
+}
