@@ -252,6 +252,7 @@ func (n *namespaces) message(s *socketio.Socket, c middleware.Claims, args socke
 	} else if err != nil {
 		return nil, err
 	}
+	n.Observer.ChatMessage()
 	out := chatOut(msg)
 	to := s.To(out.Room)
 	if a, b, isDM := rooms.DMParties(out.Room); isDM {

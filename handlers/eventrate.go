@@ -50,8 +50,9 @@ var errRateLimited = apierr.New(apierr.RateLimited)
 // without is dropped silently; nothing is queued. A socket that keeps
 // flooding — refused events exhaust a second bucket of the same rate and
 // burst, so about twice the rate sustained — is disconnected ("io server
-// disconnect") and onFlood is called. rate <= 0 disables it.
-func rateLimit(rate float64, burst int, onFlood func(s *socketio.Socket)) socketio.PacketMiddleware {
+// disconnect"). Each refusal calls observe with flood false, the cut-off
+// with flood true. rate <= 0 disables it.
+func rateLimit(rate float64, burst int, observe func(s *socketio.Socket, flood bool)) socketio.PacketMiddleware {
 	if rate <= 0 {
 		return nil
 	}
@@ -62,12 +63,11 @@ func rateLimit(rate float64, burst int, onFlood func(s *socketio.Socket)) socket
 			return nil
 		}
 		if !strikes.allow() {
-			if onFlood != nil {
-				onFlood(s)
-			}
+			observe(s, true)
 			s.Disconnect(false)
 			return errRateLimited
 		}
+		observe(s, false)
 		if ack != nil {
 			_ = ack(apierr.Ack(apierr.RateLimited))
 		}

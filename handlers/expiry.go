@@ -58,6 +58,7 @@ func (l *lifetime) reset(c middleware.Claims) {
 	})
 	l.end = time.AfterFunc(time.Until(c.Expires)+l.n.ExpiryGrace, func() {
 		l.log.Info("credential expired")
+		l.n.Observer.CredentialExpired()
 		_ = l.s.Emit("auth:expired", payload)
 		l.s.Disconnect(false)
 	})

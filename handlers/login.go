@@ -83,16 +83,19 @@ type loginResponse struct {
 // password); then the credentials (401, byte-identical for unknown users
 // and wrong passwords). Success sets the HttpOnly, SameSite=Strict session
 // cookie (Secure over TLS) and answers the token and user.
-func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins *middleware.Origins) gin.HandlerFunc {
+func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins *middleware.Origins, obs Observer) gin.HandlerFunc {
 	log = orDiscard(log)
+	obs = orNop(obs)
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
 		if !origins.Check(c.Request) {
+			obs.LoginFailed(string(apierr.Forbidden))
 			writeError(c, apierr.Forbidden)
 			return
 		}
 		username, password, ok := readLogin(c)
 		if !ok {
+			obs.LoginFailed(string(apierr.BadRequest))
 			writeError(c, apierr.BadRequest)
 			return
 		}
@@ -101,6 +104,7 @@ func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins
 			secs := int((wait + time.Second - 1) / time.Second)
 			c.Header("Retry-After", strconv.Itoa(max(secs, 1)))
 			log.WarnContext(ctx, "login rate limited", "ip", ip)
+			obs.LoginFailed(string(apierr.RateLimited))
 			writeError(c, apierr.RateLimited)
 			return
 		}
@@ -114,6 +118,7 @@ func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins
 				log.ErrorContext(ctx, "login error", "err", err)
 				code = apierr.Internal
 			}
+			obs.LoginFailed(string(code))
 			writeError(c, code)
 			return
 		}

@@ -49,6 +49,8 @@ type PublishDeps struct {
 	Inbox    Inbox
 	Sockets  *Tracker
 	IO       *socketio.Server
+	// Observer counts stored notifications; nil counts nothing.
+	Observer Observer
 }
 
 // publishRequest is a validated publish body.
@@ -318,11 +320,14 @@ func (d PublishDeps) recipients(ctx context.Context, req publishRequest) ([]stri
 // /notifications and returns how many recipients were connected.
 func (d PublishDeps) deliver(ns []store.Notification) int {
 	nsp := d.IO.Of(NotificationsNamespace)
+	obs := orNop(d.Observer)
 	online := 0
 	for _, n := range ns {
-		if d.Sockets.UserSocketsIn(n.UserID, NotificationsNamespace) > 0 {
+		connected := d.Sockets.UserSocketsIn(n.UserID, NotificationsNamespace) > 0
+		if connected {
 			online++
 		}
+		obs.NotificationStored(connected)
 		_ = nsp.To(userRoom(n.UserID)).Emit("notification", notificationOut(n))
 	}
 	return online

@@ -29,6 +29,10 @@ type Deps struct {
 	Files fs.FS
 	// IO is the Socket.IO server, mounted at /socket.io/.
 	IO http.Handler
+	// Observer counts login failures; nil counts nothing.
+	Observer Observer
+	// Metrics serves GET /metrics; nil: no such route.
+	Metrics http.Handler
 	// Publish configures POST /api/v1/notifications.
 	Publish PublishDeps
 	// TrustedProxies may set the client IP through X-Forwarded-For; nil
@@ -45,6 +49,7 @@ type Deps struct {
 //	GET  /favicon.ico           204 (the demo has no icon)
 //	GET  /healthz               200 while the process is up
 //	GET  /readyz                200 when the store answers, else 503
+//	GET  /metrics               Prometheus metrics
 //	POST /login                 JSON credentials → token + session cookie
 //	POST /logout                Bearer token or session cookie → 204
 //	POST /token                 Bearer token or session cookie → a new
@@ -90,7 +95,10 @@ func Router(d Deps) (*gin.Engine, error) {
 	web.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.GET("/healthz", Healthz())
 	web.GET("/readyz", Readyz(d.Log, d.Ready))
-	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins))
+	if d.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(d.Metrics))
+	}
+	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins, d.Observer))
 	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins))
 	// The publish API is for backends (no cookies, no CORS): it sits
 	// outside the web group.

@@ -54,6 +54,8 @@ type SocketDeps struct {
 	Inbox Inbox
 	// Users lists the users (rooms, users).
 	Users Directory
+	// Observer counts for /metrics; nil counts nothing.
+	Observer Observer
 	// Presence counts the users in each /chat room.
 	Presence *rooms.Presence
 	// PublicRooms are offered by the `rooms` event.
@@ -97,6 +99,11 @@ func (n *namespaces) on(s *socketio.Socket, event string, h handlerFunc) {
 			res = v
 		}
 		if ack != nil {
+			result := "ok"
+			if f, failed := res.(apierr.AckFailure); failed {
+				result = string(f.Error.Code)
+			}
+			n.Observer.Ack(s.Namespace().Name(), result)
 			_ = ack(res)
 		}
 	})
@@ -128,7 +135,13 @@ func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
 	life := &lifetime{n: n, s: s, log: log}
 	life.reset(c)
 	n.on(s, "auth:refresh", func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
-		return n.refresh(s, c, args, key, life)
+		res, err := n.refresh(s, c, args, key, life)
+		result := "ok"
+		if err != nil {
+			result = string(apierr.CodeOf(err))
+		}
+		n.Observer.TokenRefresh(result)
+		return res, err
 	})
 	s.OnDisconnect(func(reason string) {
 		log.Info("socket disconnected", "reason", reason)
@@ -140,10 +153,20 @@ func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
 // limit installs the socket's event rate limit (the first packet
 // middleware, so refused events cost nothing else).
 func (n *namespaces) limit(s *socketio.Socket) {
-	flood := func(s *socketio.Socket) {
-		n.log().Warn("socket flooding: disconnected", "nsp", s.Namespace().Name(), "sid", s.ID())
+	nsp := s.Namespace().Name()
+	s.Use(func(*socketio.Socket, string, socketio.Args, socketio.Ack) error {
+		n.Observer.EventIn(nsp)
+		return nil
+	})
+	limited := func(s *socketio.Socket, flood bool) {
+		if !flood {
+			n.Observer.RateLimited(nsp)
+			return
+		}
+		n.Observer.FloodDisconnect(nsp)
+		n.log().Warn("socket flooding: disconnected", "nsp", nsp, "sid", s.ID())
 	}
-	if mw := rateLimit(n.EventRate, n.EventBurst, flood); mw != nil {
+	if mw := rateLimit(n.EventRate, n.EventBurst, limited); mw != nil {
 		s.Use(mw)
 	}
 }
@@ -297,29 +320,31 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	if d.ExpiryGrace <= 0 || d.ExpiryGrace > 10*time.Second {
 		d.ExpiryGrace = 5 * time.Second
 	}
+	d.Observer = orNop(d.Observer)
 	n := &namespaces{d}
-	strict := middleware.Auth(d.Log, d.Verifier, d.Auth)
+	strict := counted(d.Observer, middleware.Auth(d.Log, d.Verifier, d.Auth))
+	socketCap := counted(d.Observer, n.socketCap)
 
 	root := io.Of("/")
 	rootOpts := d.Auth
 	rootOpts.Anonymous = d.AuthAfterConnect
-	root.Use(middleware.Auth(d.Log, d.Verifier, rootOpts))
-	root.Use(n.socketCap)
+	root.Use(counted(d.Observer, middleware.Auth(d.Log, d.Verifier, rootOpts)))
+	root.Use(socketCap)
 	n.setupRoot(root)
 
 	chat := io.Of("/chat")
 	chat.Use(strict)
-	chat.Use(n.socketCap)
+	chat.Use(socketCap)
 	n.setupChat(chat)
 
 	notes := io.Of(NotificationsNamespace)
 	notes.Use(strict)
-	notes.Use(n.socketCap)
+	notes.Use(socketCap)
 	n.setupNotifications(notes)
 
 	admin := io.Of("/admin")
 	admin.Use(strict)
-	admin.Use(middleware.RequireRole("admin"))
-	admin.Use(n.socketCap)
+	admin.Use(counted(d.Observer, middleware.RequireRole("admin")))
+	admin.Use(socketCap)
 	n.setupAdmin(admin)
 }

@@ -13,6 +13,7 @@ import (
 	"rtserver/handlers"
 	"rtserver/internal/auth"
 	"rtserver/internal/config"
+	"rtserver/internal/metrics"
 	"rtserver/internal/store"
 	"rtserver/middleware"
 	"rtserver/public"
@@ -151,6 +152,8 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	if err != nil {
 		return nil, fmt.Errorf("socket.io config: %w", err)
 	}
+	mx := metrics.New(io)
+	timed := metrics.TimedStore{Store: st, M: mx}
 	sockets := handlers.NewTracker()
 	handlers.Namespaces(io, handlers.SocketDeps{
 		Log:               log,
@@ -165,8 +168,9 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		EventBurst:        cfg.EventBurst,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
 		ExpiryGrace:       cfg.ExpiryGrace,
-		Chat:              st,
-		Inbox:             st,
+		Chat:              timed,
+		Inbox:             timed,
+		Observer:          mx,
 		Users:             st,
 		Presence:          rooms.NewPresence(),
 		PublicRooms:       cfg.PublicRooms,
@@ -182,17 +186,20 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Sockets:        sockets,
 		Ready:          st.Ping,
 		Files:          public.FS(),
-		IO:             io,
+		IO:             mx.CountHandshakes(io),
 		TrustedProxies: cfg.TrustedProxies,
 		Publish: handlers.PublishDeps{
 			Log:      log,
 			Keys:     cfg.PublishKeys(),
 			Verifier: ident,
 			Users:    st,
-			Inbox:    st,
+			Inbox:    timed,
 			Sockets:  sockets,
 			IO:       io,
+			Observer: mx,
 		},
+		Observer: mx,
+		Metrics:  mx.Handler(),
 	})
 	if err != nil {
 		shutdownIO(io)
