@@ -104,6 +104,9 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 			n.log().Error("join personal room", "sid", s.ID(), "err", err)
 		}
 		s.OnDisconnect(func(string) { n.leftAll(nsp, s.ID()) })
+		if s.Recovered() {
+			n.restoreRooms(s, c)
+		}
 		typing := newEventBucket(typingRate, typingBurst, nil)
 		n.on(s, "join", n.join)
 		n.on(s, "leave", n.leave)
@@ -115,6 +118,25 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 			n.typing(s, args, ack, typing)
 		})
 	})
+}
+
+// restoreRooms re-admits a socket that came back through connection state
+// recovery to the rooms it had: each is checked against the current claims
+// (left when they no longer allow it) and counted in presence again.
+func (n *namespaces) restoreRooms(s *socketio.Socket, c middleware.Claims) {
+	me := UserRef{ID: c.UserID, Name: c.Name}
+	for _, room := range s.Rooms() {
+		if room == s.ID() || room == userRoom(c.UserID) {
+			continue
+		}
+		if n.Rooms.CanJoin(c, room) != nil {
+			_ = s.Leave(room)
+			continue
+		}
+		if n.Presence.Join(room, c.UserID, s.ID()) {
+			_ = s.To(room).Emit("presence", presenceOut{Room: room, User: me, Online: true})
+		}
+	}
 }
 
 func roomArg(args socketio.Args) (string, error) {

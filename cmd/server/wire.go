@@ -131,6 +131,12 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	ident := &identity{st: st, issuer: issuer, verifier: verifier, now: time.Now, sessionTTL: cfg.SessionTTL}
 
 	origins := middleware.NewOrigins(cfg.AllowedOrigins)
+	var recovery *socketio.RecoveryConfig
+	if cfg.RecoveryWindow > 0 {
+		// Middleware runs again for a recovered socket: a revoked or
+		// expired token cannot come back this way.
+		recovery = &socketio.RecoveryConfig{MaxDisconnectionDuration: cfg.RecoveryWindow}
+	}
 	io, err := socketio.NewServer(socketio.Config{
 		Engine: engineio.Config{
 			PingInterval: cfg.PingInterval,
@@ -146,6 +152,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			Logger: log,
 		},
 		ConnectTimeout:    cfg.ConnectTimeout,
+		Recovery:          recovery,
 		MaxRoomsPerSocket: cfg.MaxRoomsPerSocket,
 		Logger:            log,
 	})

@@ -125,6 +125,11 @@ type Config struct {
 	// LegacyClients also accepts socket.io-client v2 (Engine.IO 3)
 	// (LEGACY_CLIENTS=1). Default false.
 	LegacyClients bool
+	// RecoveryWindow is how long a client that lost its connection can
+	// come back with its socket id, rooms and missed messages (connection
+	// state recovery; RECOVERY_WINDOW). Its credential is checked again on
+	// the way back. Default 2m; 0 turns recovery off.
+	RecoveryWindow time.Duration
 	// ConnectTimeout is how long a new connection may take to send its
 	// Socket.IO CONNECT (CONNECT_TIMEOUT). Default 10s.
 	ConnectTimeout time.Duration
@@ -156,6 +161,7 @@ func Default() Config {
 		ChatMaxText:       4096,
 		HistoryLimit:      1000,
 		PublicRooms:       []string{"general", "random"},
+		RecoveryWindow:    2 * time.Minute,
 		ConnectTimeout:    10 * time.Second,
 		PingInterval:      25 * time.Second,
 		PingTimeout:       20 * time.Second,
@@ -268,6 +274,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
 		slog.Int("CHAT_MAX_TEXT", c.ChatMaxText),
 		slog.Int("HISTORY_LIMIT", c.HistoryLimit),
+		slog.Duration("RECOVERY_WINDOW", c.RecoveryWindow),
 		slog.Duration("HISTORY_MAX_AGE", c.HistoryMaxAge),
 		slog.Any("PUBLIC_ROOMS", c.PublicRooms),
 		slog.Int("PUBLISH_API_KEYS", len(c.PublishAPIKeys)),

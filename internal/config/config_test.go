@@ -160,6 +160,7 @@ func TestBadConfig(t *testing.T) {
 		{"HISTORY_LIMIT", "lots"},
 		{"HISTORY_MAX_AGE", "-1h"},
 		{"SESSION_TTL", "1m"},
+		{"RECOVERY_WINDOW", "-1s"},
 		{"EXPIRY_GRACE", "11s"},
 		{"EXPIRY_GRACE", "0s"},
 		{"HISTORY_MAX_AGE", "forever"},

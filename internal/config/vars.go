@@ -68,6 +68,7 @@ func variables() []variable {
 		{"PUBLIC_ROOMS", "comma-separated public rooms offered to clients", false, setPublicRooms},
 		{"PUBLISH_API_KEYS", "comma-separated publish API keys", true, setAPIKeys},
 		{"LEGACY_CLIENTS", "1 accepts socket.io-client v2", false, setBool("LEGACY_CLIENTS", func(c *Config) *bool { return &c.LegacyClients })},
+		{"RECOVERY_WINDOW", "connection state recovery window, 0 for off", false, setDuration("RECOVERY_WINDOW", func(c *Config) *time.Duration { return &c.RecoveryWindow })},
 		{"CONNECT_TIMEOUT", "time to send the Socket.IO CONNECT", false, setDuration("CONNECT_TIMEOUT", func(c *Config) *time.Duration { return &c.ConnectTimeout })},
 		{"PING_INTERVAL", "Engine.IO ping interval", false, setDuration("PING_INTERVAL", func(c *Config) *time.Duration { return &c.PingInterval })},
 		{"PING_TIMEOUT", "Engine.IO ping timeout", false, setDuration("PING_TIMEOUT", func(c *Config) *time.Duration { return &c.PingTimeout })},
@@ -392,6 +393,9 @@ func (c Config) Validate() error {
 		if len(k) < minAPIKeyLen || strings.ContainsFunc(k.Reveal(), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			add("PUBLISH_API_KEYS", "key %d must be at least %d printable characters without spaces", i+1, minAPIKeyLen)
 		}
+	}
+	if c.RecoveryWindow < 0 {
+		add("RECOVERY_WINDOW", "must be 0 (off) or a positive duration")
 	}
 	positive("CONNECT_TIMEOUT", c.ConnectTimeout)
 	positive("PING_INTERVAL", c.PingInterval)

@@ -140,16 +140,15 @@ export function ack(s, event, ...args) {
   return s.timeout(3000).emitWithAck(event, ...args);
 }
 
-// next resolves with the first `event` payload within ms, else rejects.
+// next resolves with the first argument of the next `event` within ms,
+// else rejects. Further arguments are ignored: the offset that connection
+// state recovery appends to every broadcast, the details of `disconnect`.
 export function next(s, event, ms = 3000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { s.off(event, on); reject(new Error(`no ${event} within ${ms} ms`)); }, ms);
-    // Trailing undefined arguments are dropped: socket.io-client 4.x emits
-    // `disconnect` as (reason, details) with details undefined for most reasons.
-    function on(...args) {
+    function on(first) {
       clearTimeout(timer);
-      while (args.length > 1 && args[args.length - 1] === undefined) args.pop();
-      resolve(args.length > 1 ? args : args[0]);
+      resolve(first);
     }
     s.once(event, on);
   });
