@@ -277,7 +277,9 @@ func (n *Namespace) connect(c *client, hs *Handshake) {
 		}
 	}
 	n.srv.stats.connects.Add(1)
-	s.log.Debug("socketio: socket connected", "recovered", s.recovered)
+	if s.debugEnabled() {
+		s.Logger().Debug("socketio: socket connected", "recovered", s.recovered)
+	}
 	n.mu.RLock()
 	fns := n.onConnection
 	n.mu.RUnlock()

@@ -40,8 +40,8 @@ type Socket struct {
 	client    *client
 	hs        *Handshake
 	recovered bool
-	offset    string // recovery offset at (re)connection
-	log       *slog.Logger
+	offset    string                      // recovery offset at (re)connection
+	log       atomic.Pointer[slog.Logger] // built on first use: see Logger
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -92,7 +92,6 @@ func newSocket(n *Namespace, c *client, hs *Handshake, restored *RestoredSession
 		s.pid = newID(15)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.log = n.srv.log.With("nsp", n.name, "sid", s.id)
 	return s
 }
 
@@ -120,8 +119,24 @@ func (s *Socket) Recovered() bool { return s.recovered }
 // Transport returns the current transport, "polling" or "websocket".
 func (s *Socket) Transport() string { return s.client.sess.Transport() }
 
-// Logger returns the server logger with the socket's namespace and id attached.
-func (s *Socket) Logger() *slog.Logger { return s.log }
+// Logger returns the server logger with the socket's namespace and id attached. It is
+// built on first use, as most sockets never log.
+func (s *Socket) Logger() *slog.Logger {
+	if l := s.log.Load(); l != nil {
+		return l
+	}
+	l := s.nsp.srv.log.With("nsp", s.nsp.name, "sid", s.id)
+	if s.log.CompareAndSwap(nil, l) {
+		return l
+	}
+	return s.log.Load()
+}
+
+// debugEnabled reports whether debug records are wanted, so a socket that is not going
+// to log does not build its Logger.
+func (s *Socket) debugEnabled() bool {
+	return s.nsp.srv.log.Enabled(context.Background(), slog.LevelDebug)
+}
 
 // SetData stores the application's value for this socket (e.g. verified claims).
 // It is the value connection state recovery keeps.
@@ -396,7 +411,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 // is logged and the connection goes on.
 func (s *Socket) recoverHandler(what string) {
 	if v := recover(); v != nil {
-		s.log.Error("socketio: handler panicked", "event", what, "panic", v)
+		s.Logger().Error("socketio: handler panicked", "event", what, "panic", v)
 	}
 }
 
@@ -457,7 +472,9 @@ func (s *Socket) onClose(reason string) {
 	for _, fn := range handlers {
 		s.safeCall(fn, reason)
 	}
-	s.log.Debug("socketio: socket disconnected", "reason", reason)
+	if s.debugEnabled() {
+		s.Logger().Debug("socketio: socket disconnected", "reason", reason)
+	}
 }
 
 func (s *Socket) safeCall(fn func(string), reason string) {

@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -99,29 +100,77 @@ func isWebSocketUpgrade(r *http.Request) bool {
 	return false
 }
 
-// handshakeRequest copies what the upper layer may read from the handshake request: URL,
-// headers (minus the WebSocket handshake ones), RemoteAddr, Host, TLS. It has no body
-// and its context is not the HTTP request's.
-func handshakeRequest(r *http.Request) *http.Request {
-	u := *r.URL
-	if u.User != nil {
-		u.User = nil
+// handshakeReq is what a session keeps of its handshake request, so Session.Request can
+// rebuild a copy: the Header (minus the WebSocket handshake ones) and a few strings,
+// rather than an *http.Request and its URL for the life of the connection.
+type handshakeReq struct {
+	header     http.Header
+	tls        *tls.ConnectionState
+	method     string
+	proto      string
+	host       string
+	remoteAddr string
+	requestURI string
+}
+
+// wsHandshakeHeaders are left out of the kept Header: they only served the upgrade.
+var wsHandshakeHeaders = [...]string{"Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Upgrade", "Connection"}
+
+func isWSHandshakeHeader(k string) bool {
+	for _, h := range wsHandshakeHeaders {
+		if k == h {
+			return true
+		}
 	}
-	h := r.Header.Clone()
-	for _, k := range []string{"Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Upgrade", "Connection"} {
-		delete(h, k)
+	return false
+}
+
+// keepRequest copies what the upper layer may read from the handshake request: the
+// request URI, headers (minus the WebSocket handshake ones), RemoteAddr, Host, TLS.
+func keepRequest(r *http.Request) handshakeReq {
+	n, nv := 0, 0
+	for k, v := range r.Header {
+		if !isWSHandshakeHeader(k) {
+			n++
+			nv += len(v)
+		}
 	}
+	h := make(http.Header, n)
+	vals := make([]string, 0, nv) // one backing array for every value, as Header.Clone
+	for k, v := range r.Header {
+		if !isWSHandshakeHeader(k) {
+			vals = append(vals, v...)
+			h[k] = vals[len(vals)-len(v) : len(vals) : len(vals)]
+		}
+	}
+	uri := r.RequestURI
+	if uri == "" && r.URL != nil {
+		uri = r.URL.RequestURI()
+	}
+	return handshakeReq{header: h, tls: r.TLS, method: r.Method, proto: r.Proto, host: r.Host,
+		remoteAddr: r.RemoteAddr, requestURI: uri}
+}
+
+// request builds a new *http.Request from k: no body, and a context not tied to the
+// HTTP request.
+func (k *handshakeReq) request() *http.Request {
+	u, err := url.ParseRequestURI(k.requestURI)
+	if err != nil {
+		u = &url.URL{}
+	}
+	u.User = nil
+	major, minor, _ := http.ParseHTTPVersion(k.proto)
 	return &http.Request{
-		Method:     r.Method,
-		URL:        &u,
-		Proto:      r.Proto,
-		ProtoMajor: r.ProtoMajor,
-		ProtoMinor: r.ProtoMinor,
-		Header:     h,
+		Method:     k.method,
+		URL:        u,
+		Proto:      k.proto,
+		ProtoMajor: major,
+		ProtoMinor: minor,
+		Header:     k.header,
 		Body:       http.NoBody,
-		Host:       r.Host,
-		RemoteAddr: r.RemoteAddr,
-		RequestURI: r.RequestURI,
-		TLS:        r.TLS,
+		Host:       k.host,
+		RemoteAddr: k.remoteAddr,
+		RequestURI: k.requestURI,
+		TLS:        k.tls,
 	}
 }

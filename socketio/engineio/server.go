@@ -43,8 +43,9 @@ const (
 	// lingerDuration keeps a polling session that the client closed with a POSTed `1`
 	// long enough for a GET sent at the same time (but handled later) to get its noop.
 	lingerDuration = 500 * time.Millisecond
-	// wsReadBufferSize is small: idle connections keep their read buffer.
-	wsReadBufferSize = 256
+	// wsReadBufferSize is small, as idle connections keep their read buffer, and over 256
+	// so gorilla takes the reader upgradeWS hands it.
+	wsReadBufferSize = 264
 )
 
 // Server is an Engine.IO server: an http.Handler that creates sessions and moves their
@@ -94,7 +95,7 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 	}
 	srv.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   wsReadBufferSize,
+		ReadBufferSize:   0, // ours, wsReadBufferSize, through upgradeWS
 		WriteBufferPool:  &sync.Pool{},
 		// Origin is checked by ServeHTTP (Config.CheckOrigin) before upgrading.
 		CheckOrigin: func(*http.Request) bool { return true },
@@ -221,7 +222,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 		s.handleGet(w, r) // the handshake response carries the open packet
 		return
 	}
-	c, err := srv.upgrader.Upgrade(w, r, nil)
+	c, err := srv.upgradeWS(w, r)
 	if err != nil {
 		return // the upgrader has answered
 	}
@@ -239,13 +240,13 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 // openSession registers a new session, queues its open packet, starts its heartbeat and
 // runs Handler.OnOpen. c is the WebSocket of a direct WebSocket handshake, or nil. It
 // returns nil when the server is shutting down.
-func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *websocket.Conn) *Session {
+func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) *Session {
 	s := &Session{
 		srv:   srv,
 		id:    newSID(),
 		proto: proto,
 		b64:   b64,
-		req:   handshakeRequest(r),
+		req:   keepRequest(r),
 	}
 	upgrades := c == nil && !srv.cfg.DisableUpgrades && srv.cfg.allows(TransportWebSocket)
 	open := string(appendOpen(make([]byte, 0, 128), s.id, upgrades, &srv.cfg, proto))

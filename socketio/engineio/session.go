@@ -35,7 +35,7 @@ type Session struct {
 	id    string
 	proto int
 	b64   bool // v3 polling: binary packets as base64 text
-	req   *http.Request
+	req   handshakeReq
 
 	state atomic.Int32
 
@@ -45,11 +45,11 @@ type Session struct {
 	handler SessionHandler
 
 	mu         sync.Mutex
-	ws         *websocket.Conn // current WebSocket transport, nil while polling
-	wsB64      bool            // v3 WebSocket: binary as `b4<base64>` text
-	probe      *websocket.Conn // WebSocket being upgraded to
-	upgrading  bool            // an upgrade is in progress (probe may still be nil)
-	poll       *pollWaiter     // pending polling GET
+	ws         *wsConn     // current WebSocket transport, nil while polling
+	wsB64      bool        // v3 WebSocket: binary as `b4<base64>` text
+	probe      *wsConn     // WebSocket being upgraded to
+	upgrading  bool        // an upgrade is in progress (probe may still be nil)
+	poll       *pollWaiter // pending polling GET
 	queue      []outPacket
 	spare      []outPacket // recycled queue backing array
 	queueBytes int
@@ -79,8 +79,9 @@ func (s *Session) Transport() string {
 }
 
 // Request returns a copy of the handshake request: URL and query, Header, RemoteAddr,
-// Host and TLS. It has no body and its context is not tied to the HTTP request.
-func (s *Session) Request() *http.Request { return s.req }
+// Host and TLS. It has no body and its context is not tied to the HTTP request. Each
+// call builds a new Request (the Header map is shared and must not be modified).
+func (s *Session) Request() *http.Request { return s.req.request() }
 
 // Send queues frames atomically (all or none, in order) without blocking on the network.
 // It returns ErrClosed when the session is closing or closed, and ErrQueueFull after
@@ -362,7 +363,7 @@ func (s *Session) destroy(reason Reason, wsCode int) {
 
 // finish closes the WebSockets off the caller's goroutine (a close frame may block) and
 // runs OnClose once no message is being delivered.
-func (s *Session) finish(ws, probe *websocket.Conn, wsCode int, reason Reason) {
+func (s *Session) finish(ws, probe *wsConn, wsCode int, reason Reason) {
 	defer s.srv.track.done()
 	if probe != nil {
 		_ = probe.Close()

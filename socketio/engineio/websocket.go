@@ -31,7 +31,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 	}
 	s.mu.Unlock()
 
-	c, err := srv.upgrader.Upgrade(w, r, nil)
+	c, err := srv.upgradeWS(w, r)
 	s.mu.Lock()
 	if err != nil || !s.upgrading || s.state.Load() == stateClosed {
 		if err == nil {
@@ -49,10 +49,11 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 	go s.readWS(c, true)
 }
 
-// readWS is the one read loop of WebSocket c. While probing it only accepts `2probe`
+// readWS is the one read loop of WebSocket c: between messages, once nothing is
+// buffered, it hands over to parkWS, which runs it again when the socket is readable. While probing it only accepts `2probe`
 // (answered `3probe`) and `5` (completes the upgrade) within UpgradeTimeout; anything
 // else drops the probe and the session stays on polling.
-func (s *Session) readWS(c *websocket.Conn, probing bool) {
+func (s *Session) readWS(c *wsConn, probing bool) {
 	defer s.srv.track.done()
 	srv := s.srv
 	c.SetReadLimit(srv.cfg.MaxPayload)
@@ -115,12 +116,17 @@ func (s *Session) readWS(c *websocket.Conn, probing bool) {
 		if !alive {
 			return
 		}
+		if c.idle() { // wait for the next message on a small stack
+			srv.track.add()
+			go s.parkWS(c)
+			return
+		}
 	}
 }
 
 // readMessage reads one message into a new slice of its exact size, using a pooled
 // buffer while the size is unknown.
-func (srv *Server) readMessage(c *websocket.Conn) (int, []byte, error) {
+func (srv *Server) readMessage(c *wsConn) (int, []byte, error) {
 	mt, rd, err := c.NextReader()
 	if err != nil {
 		return 0, nil, err
@@ -151,7 +157,7 @@ func (srv *Server) readMessage(c *websocket.Conn) (int, []byte, error) {
 
 // onProbeMessage handles a message on a probing WebSocket; it returns false when the
 // message is `5` (the caller completes the upgrade). Any unexpected message aborts.
-func (s *Session) onProbeMessage(c *websocket.Conn, mt int, data []byte) bool {
+func (s *Session) onProbeMessage(c *wsConn, mt int, data []byte) bool {
 	if mt == websocket.TextMessage && string(data) == "5" {
 		return false
 	}
@@ -176,7 +182,7 @@ func (s *Session) onProbeMessage(c *websocket.Conn, mt int, data []byte) bool {
 
 // completeUpgrade makes c the session's transport; a GET still pending is refused and
 // queued packets move to the WebSocket. It returns false when the session is gone.
-func (s *Session) completeUpgrade(c *websocket.Conn) bool {
+func (s *Session) completeUpgrade(c *wsConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.probe != c || s.state.Load() == stateClosed {
@@ -193,7 +199,7 @@ func (s *Session) completeUpgrade(c *websocket.Conn) bool {
 }
 
 // abortUpgrade drops the probe c; the session stays on polling.
-func (s *Session) abortUpgrade(c *websocket.Conn) {
+func (s *Session) abortUpgrade(c *wsConn) {
 	s.mu.Lock()
 	if s.probe == c {
 		s.probe, s.upgrading = nil, false
@@ -204,7 +210,7 @@ func (s *Session) abortUpgrade(c *websocket.Conn) {
 
 // flushWS writes the queue to c until it is empty, then exits; Send starts it again.
 // So an idle WebSocket has no writer goroutine. It is the only writer of data frames.
-func (s *Session) flushWS(c *websocket.Conn) {
+func (s *Session) flushWS(c *wsConn) {
 	defer s.srv.track.done()
 	var batch []outPacket
 	for {
@@ -251,7 +257,7 @@ func (s *Session) flushWS(c *websocket.Conn) {
 
 // writeWS writes one packet as a WebSocket message. Frames sent to several sessions go
 // through their cached prepared message; control packets through the server's.
-func (s *Session) writeWS(c *websocket.Conn, p *outPacket) error {
+func (s *Session) writeWS(c *wsConn, p *outPacket) error {
 	if f := p.frame; f != nil {
 		if f.binary && s.proto == 3 && s.wsB64 {
 			b := append([]byte{'b', typeMessage}, base64.StdEncoding.AppendEncode(nil, f.enc[1:])...)

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -99,6 +100,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		})
 	})
 
+	if a := getenv("LOAD_PPROF_ADDR"); a != "" {
+		// Profiling for the engine's developers: heap, goroutine and CPU profiles while a
+		// scenario runs. Never set by run.sh.
+		pm := http.NewServeMux()
+		pm.HandleFunc("/debug/pprof/", pprof.Index)
+		pm.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		pln, err := net.Listen("tcp", a)
+		if err != nil {
+			return err
+		}
+		defer pln.Close()
+		go func() { _ = http.Serve(pln, pm) }()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -1,0 +1,75 @@
+package engineio
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"syscall"
+
+	"github.com/gorilla/websocket"
+)
+
+// wsConn is a WebSocket with what its read loop needs to park it without a goroutine
+// stack of its own: the bufio.Reader gorilla reads from (to know whether a message is
+// already buffered) and the raw socket (to wait until it is readable).
+type wsConn struct {
+	*websocket.Conn
+	br *bufio.Reader
+	rc syscall.RawConn // nil: no idle parking (not a socket, or an OS without peek)
+}
+
+// upgradeWS upgrades r to a WebSocket whose read buffer is ours: gorilla reuses a
+// hijacked bufio.Reader larger than 256 bytes, so the Hijacker below hands it one of
+// wsReadBufferSize bytes instead of net/http's 4 KiB one.
+func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
+	hw := &hijackWriter{ResponseWriter: w}
+	c, err := srv.upgrader.Upgrade(hw, r, nil)
+	if err != nil {
+		return nil, err
+	}
+	wc := &wsConn{Conn: c, br: hw.br}
+	if sc, ok := c.UnderlyingConn().(syscall.Conn); ok && canPark {
+		if rc, err := sc.SyscallConn(); err == nil {
+			wc.rc = rc
+		}
+	}
+	return wc, nil
+}
+
+// hijackWriter gives the upgrader a small read buffer of our own (see upgradeWS).
+type hijackWriter struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+func (h *hijackWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
+func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 { // gorilla refuses early client data
+		return c, brw, err
+	}
+	h.br = bufio.NewReaderSize(c, wsReadBufferSize)
+	return c, bufio.NewReadWriter(h.br, brw.Writer), nil
+}
+
+// idle reports whether the read loop of c may park: nothing is buffered, so the next
+// message must come from the socket.
+func (c *wsConn) idle() bool { return c.rc != nil && c.br != nil && c.br.Buffered() == 0 }
+
+// parkWS waits, on a fresh goroutine with a small stack, until c's socket is readable
+// (or closed), then runs the read loop on it again. An idle connection thus holds a
+// goroutine parked a few frames deep, not the read loop's stack grown by the handlers.
+func (s *Session) parkWS(c *wsConn) {
+	defer s.srv.track.done()
+	woke := false
+	_ = c.rc.Read(func(fd uintptr) bool { // an error (closed socket) surfaces in the next read
+		if woke { // the poller says readable: no second peek, a spurious wake-up just blocks in the read
+			return true
+		}
+		woke = true
+		return readable(fd)
+	})
+	s.srv.track.add()
+	s.readWS(c, false)
+}
