@@ -326,6 +326,10 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	socketCap := counted(d.Observer, n.socketCap)
 
 	root := io.Of("/")
+	// Logout and kick reach the sockets on other nodes through the
+	// adapter (a no-op with the in-memory one).
+	d.Sockets.SetPeers(root.ServerSideEmit)
+	root.OnServerSideEmit(d.Sockets.OnPeerEvent)
 	rootOpts := d.Auth
 	rootOpts.Anonymous = d.AuthAfterConnect
 	root.Use(counted(d.Observer, middleware.Auth(d.Log, d.Verifier, rootOpts)))

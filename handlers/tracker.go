@@ -2,9 +2,14 @@ package handlers
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"rtserver/socketio"
 )
 
 // Tracker indexes the live authenticated sockets of every namespace by
@@ -13,11 +18,26 @@ import (
 // use; disconnects run after the lock is released (a disconnect re-enters
 // Remove through the socket's disconnect handler).
 type Tracker struct {
-	mu        sync.Mutex
-	sockets   map[string]tracked // socket key → entry
-	byUser    map[string]map[string]struct{}
-	byToken   map[string]map[string]struct{}
+	// peers, when set (SetPeers), repeats user and credential disconnects
+	// on the other nodes of a cluster.
+	peers   atomic.Pointer[func(event string, args ...any)]
+	mu      sync.Mutex
+	sockets map[string]tracked // socket key → entry
+	byUser  map[string]map[string]struct{}
+	byToken map[string]map[string]struct{}
+	// bySession is keyed by sessionKey(session id): the raw id is the
+	// cookie's secret, and the key also travels between nodes.
 	bySession map[string]map[string]struct{}
+}
+
+// sessionKey is the tracker's name for a session: a hash of its id, so
+// the cookie's value is neither kept here nor sent to other nodes.
+func sessionKey(sessionID string) string {
+	if sessionID == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(sessionID))
+	return hex.EncodeToString(h[:16])
 }
 
 type tracked struct {
@@ -42,6 +62,7 @@ func (t *Tracker) Add(key, userID, name, tokenID, sessionID string, disconnect f
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.removeLocked(key)
+	sessionID = sessionKey(sessionID)
 	t.sockets[key] = tracked{userID: userID, name: name, tokenID: tokenID, sessionID: sessionID, disconnect: disconnect}
 	index(t.byUser, userID, key)
 	index(t.byToken, tokenID, key)
@@ -66,17 +87,67 @@ func (t *Tracker) removeLocked(key string) {
 	unindex(t.bySession, e.sessionID, key)
 }
 
-// DisconnectUser ends every socket of the user and returns how many.
+// Events between nodes (server-side emits on `/`).
+const (
+	peerKick   = "rt:disconnect-user"
+	peerLogout = "rt:disconnect-credential"
+)
+
+// SetPeers makes DisconnectUser and DisconnectCredential also reach the
+// other nodes through emit (the `/` namespace's ServerSideEmit); each node
+// hands what it receives to OnPeerEvent.
+func (t *Tracker) SetPeers(emit func(event string, args ...any) error) {
+	fn := func(event string, args ...any) { _ = emit(event, args...) }
+	t.peers.Store(&fn)
+}
+
+func (t *Tracker) tellPeers(event string, args ...any) {
+	if fn := t.peers.Load(); fn != nil {
+		(*fn)(event, args...)
+	}
+}
+
+// OnPeerEvent applies a disconnect another node asked for. Unknown events
+// are ignored.
+func (t *Tracker) OnPeerEvent(event string, args socketio.Args) {
+	var a, b string
+	switch event {
+	case peerKick:
+		if args.Decode(0, &a) == nil {
+			t.disconnectUser(a)
+		}
+	case peerLogout:
+		if args.Decode(0, &a) == nil && args.Decode(1, &b) == nil {
+			t.disconnectCredential(a, b)
+		}
+	}
+}
+
+// DisconnectUser ends every socket of the user, on every node, and returns
+// how many it ended on this one.
 func (t *Tracker) DisconnectUser(userID string) int {
+	t.tellPeers(peerKick, userID)
+	return t.disconnectUser(userID)
+}
+
+func (t *Tracker) disconnectUser(userID string) int {
 	return t.disconnect(func() []string { return keys(t.byUser[userID]) })
 }
 
 // DisconnectCredential ends every socket that authenticated with the token
-// id or the session id (either may be empty) and returns how many.
+// id or the session id (either may be empty), on every node, and returns
+// how many it ended on this one.
 func (t *Tracker) DisconnectCredential(tokenID, sessionID string) int {
+	skey := sessionKey(sessionID)
+	t.tellPeers(peerLogout, tokenID, skey)
+	return t.disconnectCredential(tokenID, skey)
+}
+
+// disconnectCredential takes the session's key (sessionKey).
+func (t *Tracker) disconnectCredential(tokenID, skey string) int {
 	return t.disconnect(func() []string {
 		ks := keys(t.byToken[tokenID])
-		for k := range t.bySession[sessionID] {
+		for k := range t.bySession[skey] {
 			if !slices.Contains(ks, k) {
 				ks = append(ks, k)
 			}

@@ -101,11 +101,11 @@ func TestSecurityOriginControlBytes(t *testing.T) {
 }
 
 // TestSecuritySlowHeadersCut: a client that trickles its request headers
-// (slowloris) is cut at ReadHeaderTimeout (10 s in run), however often it
-// sends a byte; another client is served meanwhile.
+// (slowloris) is cut at HTTP_READ_HEADER_TIMEOUT (2 s here), however often
+// it sends a byte; another client is served meanwhile.
 func TestSecuritySlowHeadersCut(t *testing.T) {
 	t.Parallel()
-	base, _, stop := start(t, map[string]string{"JWT_SECRET": securityTestSecret})
+	base, _, stop := start(t, map[string]string{"JWT_SECRET": securityTestSecret, "HTTP_READ_HEADER_TIMEOUT": "2s"})
 	t.Cleanup(func() { _ = stop() })
 	addr := strings.TrimPrefix(base, "http://")
 	c, err := net.Dial("tcp", addr)
@@ -129,8 +129,8 @@ func TestSecuritySlowHeadersCut(t *testing.T) {
 	for {
 		select {
 		case d := <-closed:
-			if d < 9*time.Second || d > 13*time.Second {
-				t.Fatalf("slow headers cut after %v, want about 10 s (ReadHeaderTimeout)", d)
+			if d < 1500*time.Millisecond || d > 6*time.Second {
+				t.Fatalf("slow headers cut after %v, want about 2 s (HTTP_READ_HEADER_TIMEOUT)", d)
 			}
 			if !served {
 				t.Error("no other request was served meanwhile")
@@ -152,14 +152,10 @@ func TestSecuritySlowHeadersCut(t *testing.T) {
 }
 
 // TestSecuritySlowBodyCut: a client that sends its headers at once and then
-// trickles a polling POST body is cut at ReadTimeout (1 min in run). It
-// takes a minute, so -short skips it.
+// trickles a polling POST body is cut at HTTP_READ_TIMEOUT (3 s here).
 func TestSecuritySlowBodyCut(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the 1 min ReadTimeout")
-	}
 	t.Parallel()
-	base, _, stop := start(t, map[string]string{"JWT_SECRET": securityTestSecret})
+	base, _, stop := start(t, map[string]string{"JWT_SECRET": securityTestSecret, "HTTP_READ_TIMEOUT": "3s"})
 	t.Cleanup(func() { _ = stop() })
 	addr := strings.TrimPrefix(base, "http://")
 	res, err := http.Get(base + "/socket.io/?EIO=4&transport=polling")
@@ -188,7 +184,7 @@ func TestSecuritySlowBodyCut(t *testing.T) {
 	}
 	closed := make(chan time.Duration, 1)
 	go func() {
-		_ = c.SetReadDeadline(time.Now().Add(90 * time.Second))
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 		_, _ = io.Copy(io.Discard, c)
 		closed <- time.Since(began)
 	}()
@@ -197,8 +193,8 @@ func TestSecuritySlowBodyCut(t *testing.T) {
 	for {
 		select {
 		case d := <-closed:
-			if d < 55*time.Second || d > 70*time.Second {
-				t.Fatalf("slow body cut after %v, want about 1 min (ReadTimeout)", d)
+			if d < 2500*time.Millisecond || d > 8*time.Second {
+				t.Fatalf("slow body cut after %v, want about 3 s (HTTP_READ_TIMEOUT)", d)
 			}
 			return
 		case <-tick.C:

@@ -44,8 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	srv := &http.Server{
 		Handler:           app.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
+		ReadHeaderTimeout: app.readHeader,
+		ReadTimeout:       app.read,
 		// WriteTimeout must exceed the long-poll wait (pingInterval).
 		WriteTimeout: app.pollWait + 30*time.Second,
 		IdleTimeout:  2 * time.Minute,

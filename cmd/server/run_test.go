@@ -78,7 +78,7 @@ func start(t *testing.T, vars map[string]string) (string, func() string, func() 
 		<-scanned
 		cancel()
 		t.Fatalf("run returned early: %v\n%s", err, output())
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatalf("no URL printed:\n%s", output())
 	}
 	return "", nil, nil

@@ -29,6 +29,8 @@ type app struct {
 	handler         http.Handler
 	io              *socketio.Server
 	pollWait        time.Duration
+	readHeader      time.Duration
+	read            time.Duration
 	shutdownTimeout time.Duration
 	closeStore      func()
 	// purge deletes expired sessions and revoked token ids (the store's
@@ -218,6 +220,8 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		handler:         router,
 		io:              io,
 		pollWait:        cfg.PingInterval,
+		readHeader:      cfg.ReadHeaderTimeout,
+		read:            cfg.ReadTimeout,
 		shutdownTimeout: cfg.ShutdownTimeout,
 		purge:           st.DeleteExpired,
 		purgeEvery:      10 * time.Minute,

@@ -102,6 +102,12 @@ type Config struct {
 	// (MAX_PAYLOAD: a byte count, or with a suffix KB, KiB, MB, MiB; KB and
 	// MB are 1024-based). Default 100 KiB; at most 64 MiB.
 	MaxPayload int
+	// ReadHeaderTimeout cuts a client that is slow to send its request
+	// headers (HTTP_READ_HEADER_TIMEOUT). Default 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout cuts a client that is slow to send a request body
+	// (HTTP_READ_TIMEOUT). Default 1m.
+	ReadTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT).
 	// Default 10s.
 	ShutdownTimeout time.Duration
@@ -158,6 +164,8 @@ func Default() Config {
 		MaxSocketsPerUser: 20,
 		MaxPayload:        100 << 10,
 		ShutdownTimeout:   10 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
 		ChatMaxText:       4096,
 		HistoryLimit:      1000,
 		PublicRooms:       []string{"general", "random"},
@@ -272,6 +280,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("MAX_SOCKETS_PER_USER", c.MaxSocketsPerUser),
 		slog.Int("MAX_PAYLOAD", c.MaxPayload),
 		slog.Duration("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
+		slog.Duration("HTTP_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout),
+		slog.Duration("HTTP_READ_TIMEOUT", c.ReadTimeout),
 		slog.Int("CHAT_MAX_TEXT", c.ChatMaxText),
 		slog.Int("HISTORY_LIMIT", c.HistoryLimit),
 		slog.Duration("RECOVERY_WINDOW", c.RecoveryWindow),

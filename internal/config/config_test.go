@@ -161,6 +161,8 @@ func TestBadConfig(t *testing.T) {
 		{"HISTORY_MAX_AGE", "-1h"},
 		{"SESSION_TTL", "1m"},
 		{"RECOVERY_WINDOW", "-1s"},
+		{"HTTP_READ_HEADER_TIMEOUT", "0s"},
+		{"HTTP_READ_TIMEOUT", "soon"},
 		{"EXPIRY_GRACE", "11s"},
 		{"EXPIRY_GRACE", "0s"},
 		{"HISTORY_MAX_AGE", "forever"},

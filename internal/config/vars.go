@@ -62,6 +62,8 @@ func variables() []variable {
 		{"MAX_SOCKETS_PER_USER", "sockets per user, 0 for no cap", false, setInt("MAX_SOCKETS_PER_USER", func(c *Config) *int { return &c.MaxSocketsPerUser })},
 		{"MAX_PAYLOAD", "largest message, bytes or with KB/MB", false, setSize},
 		{"SHUTDOWN_TIMEOUT", "graceful shutdown bound", false, setDuration("SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{"HTTP_READ_HEADER_TIMEOUT", "time to send request headers", false, setDuration("HTTP_READ_HEADER_TIMEOUT", func(c *Config) *time.Duration { return &c.ReadHeaderTimeout })},
+		{"HTTP_READ_TIMEOUT", "time to send a request body", false, setDuration("HTTP_READ_TIMEOUT", func(c *Config) *time.Duration { return &c.ReadTimeout })},
 		{"CHAT_MAX_TEXT", "longest chat text in bytes", false, setInt("CHAT_MAX_TEXT", func(c *Config) *int { return &c.ChatMaxText })},
 		{"HISTORY_LIMIT", "messages kept per room", false, setInt("HISTORY_LIMIT", func(c *Config) *int { return &c.HistoryLimit })},
 		{"HISTORY_MAX_AGE", "drop messages older than this, 0 for no age limit", false, setDuration("HISTORY_MAX_AGE", func(c *Config) *time.Duration { return &c.HistoryMaxAge })},
@@ -373,6 +375,8 @@ func (c Config) Validate() error {
 		add("MAX_PAYLOAD", "must be between 1KB and 64MB")
 	}
 	positive("SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
+	positive("HTTP_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout)
+	positive("HTTP_READ_TIMEOUT", c.ReadTimeout)
 	if c.ChatMaxText < 1 {
 		add("CHAT_MAX_TEXT", "must be at least 1")
 	} else if c.ChatMaxText > c.MaxPayload {
