@@ -20,11 +20,14 @@ test: setup check unit e2e fuzz
 
 setup: setup-apt setup-go setup-node
 
-# setup-apt installs the system packages the suites drive (redis-server, chromium) when missing.
+# setup-apt installs the system packages the suites drive (redis-server, chromium,
+# PostgreSQL, nginx) when missing. Debian keeps the PostgreSQL binaries off PATH.
 setup-apt:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v nginx >/dev/null || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"rtserver/handlers/apierr"
@@ -103,7 +104,7 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 		if err := s.Join(userRoom(c.UserID)); err != nil {
 			n.log().Error("join personal room", "sid", s.ID(), "err", err)
 		}
-		s.OnDisconnect(func(string) { n.leftAll(nsp, s.ID()) })
+		s.OnDisconnect(func(string) { n.leftAll(nsp, s.ID(), c) })
 		if s.Recovered() {
 			n.restoreRooms(s, c)
 		}
@@ -133,7 +134,7 @@ func (n *namespaces) restoreRooms(s *socketio.Socket, c middleware.Claims) {
 			_ = s.Leave(room)
 			continue
 		}
-		if n.Presence.Join(room, c.UserID, s.ID()) {
+		if n.arrive(s.Context(), room, c, s.ID()) {
 			_ = s.To(room).Emit("presence", presenceOut{Room: room, User: me, Online: true})
 		}
 	}
@@ -179,20 +180,10 @@ func (n *namespaces) join(s *socketio.Socket, c middleware.Claims, args socketio
 		return nil, err
 	}
 	me := UserRef{ID: c.UserID, Name: c.Name}
-	if n.Presence.Join(room, c.UserID, s.ID()) {
+	if n.arrive(ctx, room, c, s.ID()) {
 		_ = s.To(room).Emit("presence", presenceOut{Room: room, User: me, Online: true})
 	}
-	return okAck(ok{"room": room, "members": n.members(room), "history": chatOuts(hist)}), nil
-}
-
-// members returns the users present in room with their names.
-func (n *namespaces) members(room string) []UserRef {
-	ids := n.Presence.Members(room)
-	out := make([]UserRef, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, UserRef{ID: id, Name: n.Sockets.Name(id)})
-	}
-	return out
+	return okAck(ok{"room": room, "members": n.members(ctx, room), "history": chatOuts(hist)}), nil
 }
 
 func (n *namespaces) leave(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
@@ -208,22 +199,26 @@ func (n *namespaces) leave(s *socketio.Socket, c middleware.Claims, args socketi
 	if err := s.Leave(room); err != nil {
 		return nil, err
 	}
-	if n.Presence.Leave(room, c.UserID, s.ID()) {
-		n.offline(s.Namespace(), room, c.UserID)
+	if n.depart(s.Context(), room, c.UserID, s.ID()) {
+		n.offline(s.Namespace(), room, c.UserID, c.Name)
 	}
 	return okAck(ok{"room": room}), nil
 }
 
 // leftAll ends the presence of a disconnected socket: the rooms where it
 // was its user's last socket hear online:false.
-func (n *namespaces) leftAll(nsp *socketio.Namespace, sid string) {
+func (n *namespaces) leftAll(nsp *socketio.Namespace, sid string, c middleware.Claims) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
 	for _, ru := range n.Presence.LeaveAll(sid) {
-		n.offline(nsp, ru.Room, ru.UserID)
+		if n.departShared(ctx, ru.Room, ru.UserID) {
+			n.offline(nsp, ru.Room, ru.UserID, c.Name)
+		}
 	}
 }
 
-func (n *namespaces) offline(nsp *socketio.Namespace, room, userID string) {
-	_ = nsp.To(room).Emit("presence", presenceOut{Room: room, User: UserRef{ID: userID, Name: n.Sockets.Name(userID)}, Online: false})
+func (n *namespaces) offline(nsp *socketio.Namespace, room, userID, name string) {
+	_ = nsp.To(room).Emit("presence", presenceOut{Room: room, User: UserRef{ID: userID, Name: name}, Online: false})
 }
 
 // chatMessage is the `message` payload; Cid is an optional client id that
@@ -250,7 +245,8 @@ func (n *namespaces) message(s *socketio.Socket, c middleware.Claims, args socke
 	if err := parseArg(args, 0, &m); err != nil || m.Room == nil || m.Text == nil || *m.Room == "" || *m.Text == "" {
 		return nil, apierr.New(apierr.BadRequest)
 	}
-	if len(*m.Text) > n.MaxText || len(m.Cid) > maxClientID {
+	// NUL is refused: PostgreSQL cannot store it, and no chat needs it.
+	if len(*m.Text) > n.MaxText || len(m.Cid) > maxClientID || strings.ContainsRune(*m.Text, 0) || strings.ContainsRune(m.Cid, 0) {
 		return nil, apierr.New(apierr.BadRequest)
 	}
 	if *m.Room == s.ID() || !s.In(*m.Room) {
@@ -370,7 +366,7 @@ type userOnline struct {
 }
 
 // users lists every user (up to maxUsersListed) and whether they are
-// connected to this server.
+// connected (to any node, with shared presence).
 func (n *namespaces) users(s *socketio.Socket, _ middleware.Claims, _ socketio.Args) (any, error) {
 	ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
 	defer cancel()
@@ -378,9 +374,10 @@ func (n *namespaces) users(s *socketio.Socket, _ middleware.Claims, _ socketio.A
 	if err != nil {
 		return nil, err
 	}
+	online := n.onlineSet(ctx)
 	out := make([]userOnline, 0, min(len(users), maxUsersListed))
 	for _, u := range users[:min(len(users), maxUsersListed)] {
-		out = append(out, userOnline{ID: u.ID, Name: u.DisplayName, Online: n.Sockets.UserSockets(u.ID) > 0})
+		out = append(out, userOnline{ID: u.ID, Name: u.DisplayName, Online: online(u.ID)})
 	}
 	return okAck(ok{"users": out}), nil
 }

@@ -111,8 +111,8 @@ func (n *namespaces) refresh(s *socketio.Socket, c middleware.Claims, args socke
 		if err := s.Leave(room); err != nil {
 			return nil, err
 		}
-		if n.Presence.Leave(room, nc.UserID, s.ID()) {
-			n.offline(s.Namespace(), room, nc.UserID)
+		if n.depart(ctx, room, nc.UserID, s.ID()) {
+			n.offline(s.Namespace(), room, nc.UserID, nc.Name)
 		}
 		left = append(left, room)
 	}

@@ -180,6 +180,7 @@ func TestPublishAPIBadBodies(t *testing.T) {
 		{`{"to":{"all":true},"type":"t"}`, "title"},
 		{`{"to":{"all":true},"type":"t","title":"` + strings.Repeat("x", 201) + `"}`, "title"},
 		{`{"to":{"all":true},"type":"t","title":"x","body":5}`, "body"},
+		{`{"to":{"all":true},"type":"t","title":"x","body":"a\u0000b"}`, "body"},
 		{`{"to":{"all":true},"type":"t","title":"x","data":"` + strings.Repeat("x", 17<<10) + `"}`, "data"},
 		{`{"to":{"all":true},"type":"t","title":"x","extra":1}`, "extra"},
 	} {

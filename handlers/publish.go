@@ -96,11 +96,11 @@ func parsePublish(raw []byte) (publishRequest, *fieldError) {
 	if req.Type, ok = stringField(top["type"], true); !ok || req.Type == "" || len(req.Type) > maxTypeLen || !validType(req.Type) {
 		return req, &fieldError{"type", "must be 1-64 characters of a-z, 0-9, '.', '_', ':', '-'"}
 	}
-	if req.Title, ok = stringField(top["title"], true); !ok || req.Title == "" || len(req.Title) > maxTitleLen {
-		return req, &fieldError{"title", "must be a string of 1-200 bytes"}
+	if req.Title, ok = stringField(top["title"], true); !ok || req.Title == "" || len(req.Title) > maxTitleLen || strings.ContainsRune(req.Title, 0) {
+		return req, &fieldError{"title", "must be a string of 1-200 bytes without NUL"}
 	}
-	if req.Body, ok = stringField(top["body"], false); !ok || len(req.Body) > maxBodyLen {
-		return req, &fieldError{"body", "must be a string of at most 4000 bytes"}
+	if req.Body, ok = stringField(top["body"], false); !ok || len(req.Body) > maxBodyLen || strings.ContainsRune(req.Body, 0) {
+		return req, &fieldError{"body", "must be a string of at most 4000 bytes without NUL"}
 	}
 	if d := top["data"]; d != nil {
 		if len(d) > maxDataLen {

@@ -25,6 +25,9 @@ type Deps struct {
 	Sockets   *Tracker
 	// Ready is the readiness check (the store ping).
 	Ready func(context.Context) error
+	// Degraded, when set, reports a missing dependency the server works
+	// without (Redis): /readyz stays 200 but says degraded.
+	Degraded func() error
 	// Files is the demo page (public.FS()).
 	Files fs.FS
 	// IO is the Socket.IO server, mounted at /socket.io/.
@@ -48,7 +51,8 @@ type Deps struct {
 //	GET  /lib/socket.io.min.js  socket.io-client browser build (embedded copy)
 //	GET  /favicon.ico           204 (the demo has no icon)
 //	GET  /healthz               200 while the process is up
-//	GET  /readyz                200 when the store answers, else 503
+//	GET  /readyz                200 when the store answers (status ready, or
+//	                            degraded without Redis), else 503
 //	GET  /metrics               Prometheus metrics
 //	POST /login                 JSON credentials → token + session cookie
 //	POST /logout                Bearer token or session cookie → 204
@@ -94,7 +98,7 @@ func Router(d Deps) (*gin.Engine, error) {
 	// The demo has no icon: 204 keeps browsers from logging a 404.
 	web.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.GET("/healthz", Healthz())
-	web.GET("/readyz", Readyz(d.Log, d.Ready))
+	web.GET("/readyz", Readyz(d.Log, d.Ready, d.Degraded))
 	if d.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(d.Metrics))
 	}

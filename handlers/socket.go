@@ -56,8 +56,10 @@ type SocketDeps struct {
 	Users Directory
 	// Observer counts for /metrics; nil counts nothing.
 	Observer Observer
-	// Presence counts the users in each /chat room.
+	// Presence counts the users in each /chat room on this node.
 	Presence *rooms.Presence
+	// Shared, when set, decides presence over every node (REDIS_URL).
+	Shared rooms.Shared
 	// PublicRooms are offered by the `rooms` event.
 	PublicRooms []string
 }
@@ -132,6 +134,7 @@ func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
 	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.ID(), "user", c.UserID)
 	log.Info("socket connected", "transport", s.Transport(), "recovered", s.Recovered())
 	n.Sockets.Add(key, c.UserID, c.Name, c.TokenID, c.SessionID, func() { s.Disconnect(false) })
+	n.trackOnline(c, true)
 	life := &lifetime{n: n, s: s, log: log}
 	life.reset(c)
 	n.on(s, "auth:refresh", func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
@@ -147,6 +150,7 @@ func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
 		log.Info("socket disconnected", "reason", reason)
 		life.stop()
 		n.Sockets.Remove(key)
+		n.trackOnline(c, false)
 	})
 }
 

@@ -303,6 +303,7 @@ func TestSocketRootAndChat(t *testing.T) {
 		{"message", []any{map[string]any{"room": "team:blue", "text": "x"}}, "forbidden"},
 		{"message", []any{map[string]any{"room": "lobby", "text": "0123456789a"}}, "bad_request"},
 		{"message", []any{map[string]any{"room": "lobby"}}, "bad_request"},
+		{"message", []any{map[string]any{"room": "lobby", "text": "a\x00b"}}, "bad_request"},
 		{"message", []any{map[string]any{"room": "lobby", "text": "hi"}}, ""},
 		{"leave", []any{"lobby"}, ""},
 		{"message", []any{map[string]any{"room": "lobby", "text": "hi"}}, "forbidden"},

@@ -96,13 +96,22 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		log.Warn("JWT_SECRET is empty: generated a random secret and stored it in DATA_DIR; set JWT_SECRET in production", "dir", cfg.DataDir)
 	}
 
-	st, err := store.Open(ctx, cfg.DataDir, store.Options{HistoryLimit: cfg.HistoryLimit, HistoryMaxAge: cfg.HistoryMaxAge, Log: log})
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("DATA_DIR %s: %w", cfg.DataDir, err)
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
 			_ = st.Close()
+		}
+	}()
+	cl, err := openCluster(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			cl.close(log)
 		}
 	}()
 	if cfg.Demo {
@@ -155,6 +164,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		},
 		ConnectTimeout:    cfg.ConnectTimeout,
 		Recovery:          recovery,
+		NewAdapter:        cl.newAdapter(),
 		MaxRoomsPerSocket: cfg.MaxRoomsPerSocket,
 		Logger:            log,
 	})
@@ -194,6 +204,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Limiter:        handlers.NewLoginLimiter(5, time.Minute, nil),
 		Sockets:        sockets,
 		Ready:          st.Ping,
+		Degraded:       cl.degraded,
 		Files:          public.FS(),
 		IO:             mx.CountHandshakes(io),
 		TrustedProxies: cfg.TrustedProxies,
@@ -226,6 +237,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		purge:           st.DeleteExpired,
 		purgeEvery:      10 * time.Minute,
 		closeStore: func() {
+			cl.close(log)
 			if err := st.Close(); err != nil {
 				log.Warn("store close", "err", err)
 			}

@@ -131,6 +131,19 @@ type Config struct {
 	// LegacyClients also accepts socket.io-client v2 (Engine.IO 3)
 	// (LEGACY_CLIENTS=1). Default false.
 	LegacyClients bool
+	// DatabaseURL selects PostgreSQL for users, sessions, messages and
+	// notifications (DATABASE_URL, postgres://...; pool settings as
+	// query parameters). Default empty: the SQLite file in DataDir.
+	DatabaseURL Secret
+	// RedisURL connects the nodes of a cluster through Redis (REDIS_URL,
+	// redis://...): broadcasts, kicks and logouts reach every node and
+	// presence counts users over all of them. Default empty: one node
+	// with the in-memory adapter.
+	RedisURL Secret
+	// PresenceTTL is how long a node's presence entries outlive it
+	// (PRESENCE_TTL, with REDIS_URL): a crashed node's users are
+	// announced offline after at most this. Default 30s.
+	PresenceTTL time.Duration
 	// RecoveryWindow is how long a client that lost its connection can
 	// come back with its socket id, rooms and missed messages (connection
 	// state recovery; RECOVERY_WINDOW). Its credential is checked again on
@@ -170,6 +183,7 @@ func Default() Config {
 		HistoryLimit:      1000,
 		PublicRooms:       []string{"general", "random"},
 		RecoveryWindow:    2 * time.Minute,
+		PresenceTTL:       30 * time.Second,
 		ConnectTimeout:    10 * time.Second,
 		PingInterval:      25 * time.Second,
 		PingTimeout:       20 * time.Second,
@@ -285,6 +299,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("CHAT_MAX_TEXT", c.ChatMaxText),
 		slog.Int("HISTORY_LIMIT", c.HistoryLimit),
 		slog.Duration("RECOVERY_WINDOW", c.RecoveryWindow),
+		slog.String("DATABASE_URL", c.DatabaseURL.String()),
+		slog.String("REDIS_URL", c.RedisURL.String()),
+		slog.Duration("PRESENCE_TTL", c.PresenceTTL),
 		slog.Duration("HISTORY_MAX_AGE", c.HistoryMaxAge),
 		slog.Any("PUBLIC_ROOMS", c.PublicRooms),
 		slog.Int("PUBLISH_API_KEYS", len(c.PublishAPIKeys)),

@@ -70,6 +70,9 @@ func variables() []variable {
 		{"PUBLIC_ROOMS", "comma-separated public rooms offered to clients", false, setPublicRooms},
 		{"PUBLISH_API_KEYS", "comma-separated publish API keys", true, setAPIKeys},
 		{"LEGACY_CLIENTS", "1 accepts socket.io-client v2", false, setBool("LEGACY_CLIENTS", func(c *Config) *bool { return &c.LegacyClients })},
+		{"DATABASE_URL", "postgres:// URL: PostgreSQL instead of the SQLite file", true, func(c *Config, v string) error { c.DatabaseURL = Secret(v); return nil }},
+		{"REDIS_URL", "redis:// URL: nodes share broadcasts and presence through Redis", true, func(c *Config, v string) error { c.RedisURL = Secret(v); return nil }},
+		{"PRESENCE_TTL", "how long a stopped node's presence lasts (with REDIS_URL)", false, setDuration("PRESENCE_TTL", func(c *Config) *time.Duration { return &c.PresenceTTL })},
 		{"RECOVERY_WINDOW", "connection state recovery window, 0 for off", false, setDuration("RECOVERY_WINDOW", func(c *Config) *time.Duration { return &c.RecoveryWindow })},
 		{"CONNECT_TIMEOUT", "time to send the Socket.IO CONNECT", false, setDuration("CONNECT_TIMEOUT", func(c *Config) *time.Duration { return &c.ConnectTimeout })},
 		{"PING_INTERVAL", "Engine.IO ping interval", false, setDuration("PING_INTERVAL", func(c *Config) *time.Duration { return &c.PingInterval })},
@@ -398,6 +401,13 @@ func (c Config) Validate() error {
 			add("PUBLISH_API_KEYS", "key %d must be at least %d printable characters without spaces", i+1, minAPIKeyLen)
 		}
 	}
+	if u := c.DatabaseURL.Reveal(); u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		add("DATABASE_URL", "must be a postgres:// or postgresql:// URL")
+	}
+	if u := c.RedisURL.Reveal(); u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
+		add("REDIS_URL", "must be a redis:// or rediss:// URL")
+	}
+	positive("PRESENCE_TTL", c.PresenceTTL)
 	if c.RecoveryWindow < 0 {
 		add("RECOVERY_WINDOW", "must be 0 (off) or a positive duration")
 	}

@@ -1,11 +1,12 @@
 // Package store keeps users, sessions, revoked token ids, chat history
 // and notification inboxes.
 //
-// [Store] is the interface the rest of the server uses, so that a
-// PostgreSQL implementation can follow; every implementation runs the
-// conformance suite in package storetest. [Open] returns the SQLite one
-// (modernc.org/sqlite, no cgo), a single file in DATA_DIR in WAL mode with
-// a busy timeout, its schema migrated on open.
+// [Store] is the interface the rest of the server uses; every
+// implementation runs the conformance suite in package storetest. [Open]
+// returns the SQLite one (modernc.org/sqlite, no cgo), a single file in
+// DATA_DIR in WAL mode with a busy timeout, its schema migrated on open;
+// [OpenPostgres] the PostgreSQL one (pgx), shared by several nodes, its
+// migrations applied under an advisory lock.
 //
 // Lookups of absent rows return [ErrNotFound]; inserting a duplicate
 // returns [ErrExists]; appending a message after Close returns
