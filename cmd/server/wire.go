@@ -154,6 +154,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			PingTimeout:  cfg.PingTimeout,
 			MaxPayload:   int64(cfg.MaxPayload),
 			AllowEIO3:    cfg.LegacyClients,
+			SIDPrefix:    cfg.NodeID,
 			CheckOrigin:  origins.Check,
 			CORS: &engineio.CORS{
 				AllowOrigin:      origins.Listed,

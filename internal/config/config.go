@@ -140,6 +140,11 @@ type Config struct {
 	// presence counts users over all of them. Default empty: one node
 	// with the in-memory adapter.
 	RedisURL Secret
+	// NodeID names this node (NODE_ID, up to 16 of A-Z a-z 0-9 _ -); it
+	// starts every Engine.IO session id ("<NODE_ID>.<random>") so that a
+	// load balancer can route a session's polling requests and upgrade back
+	// to this node by the sid query parameter. Default empty.
+	NodeID string
 	// PresenceTTL is how long a node's presence entries outlive it
 	// (PRESENCE_TTL, with REDIS_URL): a crashed node's users are
 	// announced offline after at most this. Default 30s.
@@ -302,6 +307,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("DATABASE_URL", c.DatabaseURL.String()),
 		slog.String("REDIS_URL", c.RedisURL.String()),
 		slog.Duration("PRESENCE_TTL", c.PresenceTTL),
+		slog.String("NODE_ID", c.NodeID),
 		slog.Duration("HISTORY_MAX_AGE", c.HistoryMaxAge),
 		slog.Any("PUBLIC_ROOMS", c.PublicRooms),
 		slog.Int("PUBLISH_API_KEYS", len(c.PublishAPIKeys)),

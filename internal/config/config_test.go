@@ -164,6 +164,7 @@ func TestBadConfig(t *testing.T) {
 		{"DATABASE_URL", "mysql://x"},
 		{"REDIS_URL", "localhost:6379"},
 		{"PRESENCE_TTL", "0s"},
+		{"NODE_ID", "node.a"},
 		{"HTTP_READ_HEADER_TIMEOUT", "0s"},
 		{"HTTP_READ_TIMEOUT", "soon"},
 		{"EXPIRY_GRACE", "11s"},

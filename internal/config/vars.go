@@ -72,6 +72,7 @@ func variables() []variable {
 		{"LEGACY_CLIENTS", "1 accepts socket.io-client v2", false, setBool("LEGACY_CLIENTS", func(c *Config) *bool { return &c.LegacyClients })},
 		{"DATABASE_URL", "postgres:// URL: PostgreSQL instead of the SQLite file", true, func(c *Config, v string) error { c.DatabaseURL = Secret(v); return nil }},
 		{"REDIS_URL", "redis:// URL: nodes share broadcasts and presence through Redis", true, func(c *Config, v string) error { c.RedisURL = Secret(v); return nil }},
+		{"NODE_ID", "node name that prefixes session ids, for sticky load balancing", false, func(c *Config, v string) error { c.NodeID = v; return nil }},
 		{"PRESENCE_TTL", "how long a stopped node's presence lasts (with REDIS_URL)", false, setDuration("PRESENCE_TTL", func(c *Config) *time.Duration { return &c.PresenceTTL })},
 		{"RECOVERY_WINDOW", "connection state recovery window, 0 for off", false, setDuration("RECOVERY_WINDOW", func(c *Config) *time.Duration { return &c.RecoveryWindow })},
 		{"CONNECT_TIMEOUT", "time to send the Socket.IO CONNECT", false, setDuration("CONNECT_TIMEOUT", func(c *Config) *time.Duration { return &c.ConnectTimeout })},
@@ -408,6 +409,11 @@ func (c Config) Validate() error {
 		add("REDIS_URL", "must be a redis:// or rediss:// URL")
 	}
 	positive("PRESENCE_TTL", c.PresenceTTL)
+	if len(c.NodeID) > 16 || strings.ContainsFunc(c.NodeID, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) {
+		add("NODE_ID", "must be at most 16 of A-Z a-z 0-9 _ -")
+	}
 	if c.RecoveryWindow < 0 {
 		add("RECOVERY_WINDOW", "must be 0 (off) or a positive duration")
 	}

@@ -51,6 +51,11 @@ type Config struct {
 	// CORS adds CORS headers to polling responses and answers OPTIONS preflights.
 	// Nil sends no CORS headers.
 	CORS *CORS
+	// SIDPrefix starts every session id, followed by a dot: a load balancer
+	// in front of several nodes routes polling requests and the WebSocket
+	// upgrade (which carry ?sid=) to the node that made the session by it.
+	// At most 16 of A-Z a-z 0-9 _ -. Default empty: no prefix.
+	SIDPrefix string
 	// Logger receives debug records about sessions. Nil discards.
 	Logger *slog.Logger
 }
@@ -125,6 +130,8 @@ func (c Config) Validate() error {
 		return errors.New("engineio: MaxWriteQueueBytes must be positive")
 	case len(c.Transports) == 0:
 		return errors.New("engineio: Transports must not be empty")
+	case !validSIDPrefix(c.SIDPrefix):
+		return errors.New("engineio: SIDPrefix must be at most 16 of A-Z a-z 0-9 _ -")
 	}
 	seen := map[string]bool{}
 	for _, t := range c.Transports {
@@ -137,6 +144,19 @@ func (c Config) Validate() error {
 		seen[t] = true
 	}
 	return nil
+}
+
+func validSIDPrefix(p string) bool {
+	if len(p) > 16 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // allows reports whether transport t is enabled.

@@ -63,6 +63,8 @@ type Server struct {
 	epoch     time.Time
 	writeWait time.Duration
 	track     *tracker
+	// sidPrefix is Config.SIDPrefix and its dot, or "".
+	sidPrefix string
 	live      atomic.Int64
 
 	mu       sync.RWMutex
@@ -92,6 +94,9 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 		writeWait: cfg.PingInterval + cfg.PingTimeout,
 		track:     newTracker(),
 		sessions:  make(map[string]*Session),
+	}
+	if cfg.SIDPrefix != "" {
+		srv.sidPrefix = cfg.SIDPrefix + "."
 	}
 	srv.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
@@ -243,7 +248,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) *Session {
 	s := &Session{
 		srv:   srv,
-		id:    newSID(),
+		id:    srv.sidPrefix + newSID(),
 		proto: proto,
 		b64:   b64,
 		req:   keepRequest(r),

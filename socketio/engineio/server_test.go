@@ -25,6 +25,8 @@ func TestConfigValidate(t *testing.T) {
 		"duplicate":      func(c *Config) { c.Transports = []string{"polling", "polling"} },
 		"no transports":  func(c *Config) { c.Transports = []string{} },
 		"__proto__ name": func(c *Config) { c.Transports = []string{"__proto__"} },
+		"sid prefix dot": func(c *Config) { c.SIDPrefix = "node.a" },
+		"sid prefix len": func(c *Config) { c.SIDPrefix = "abcdefghijklmnopq" },
 	}
 	for name, mutate := range bad {
 		cfg := DefaultConfig()
@@ -172,5 +174,16 @@ func TestHTTPErrorBody(t *testing.T) {
 	}
 	if e.Error() == "" {
 		t.Error("empty Error()")
+	}
+}
+
+func TestSIDPrefix(t *testing.T) {
+	e := newEnv(t, Config{SIDPrefix: "node-a"}, newTestHandler())
+	sid, _ := e.handshake()
+	if !strings.HasPrefix(sid, "node-a.") || len(sid) != len("node-a.")+20 {
+		t.Fatalf("sid %q, want node-a. and 20 random characters", sid)
+	}
+	if status, body := e.post(sid, "4hello"); status != 200 || body != "ok" {
+		t.Errorf("POST with the prefixed sid: %d %q", status, body)
 	}
 }
