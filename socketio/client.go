@@ -210,9 +210,12 @@ func (c *client) fail(what string, err error) {
 
 // send queues frames on the session.
 func (c *client) send(frames []*engineio.Frame, volatile bool) error {
+	c.srv.stats.packetsOut.Add(1)
 	if volatile {
 		if vs, ok := any(c.sess).(volatileSender); ok {
-			vs.SendVolatile(frames...) // false: dropped, as volatile packets may be
+			if !vs.SendVolatile(frames...) { // dropped, as volatile packets may be
+				c.srv.stats.volatileDropped.Add(1)
+			}
 			return nil
 		}
 	}
@@ -343,6 +346,10 @@ func (c *client) OnClose(reason engineio.Reason) {
 		socks = append(socks, s)
 	}
 	c.mu.Unlock()
+	if reason == engineio.ReasonSlowConsumer {
+		c.srv.stats.slowConsumers.Add(1)
+		c.log.Warn("socketio: slow consumer disconnected: write queue over its cap", "session", c.sess.ID(), "sockets", len(socks))
+	}
 	r := reasonOf(reason)
 	for _, s := range socks {
 		s.onClose(r)

@@ -218,8 +218,12 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 		p = a.store.add(p, opts)
 	}
 	frames := encodeFrames(p)
-	for _, s := range a.recipients(opts) {
+	recipients := a.recipients(opts)
+	for _, s := range recipients {
 		_ = s.sendFrames(frames, opts.Volatile)
+	}
+	if a.nsp != nil {
+		a.nsp.srv.stats.deliveries.Add(uint64(len(recipients)))
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ type dynamicNamespace struct {
 // counters are the rejection and connection counters of Stats.
 type counters struct {
 	connects, refused, invalidNamespaces, connectTimeouts, protocolErrors atomic.Uint64
+	packetsOut, deliveries, volatileDropped, slowConsumers                atomic.Uint64
 }
 
 // Stats are counters for metrics: what the server accepted and what it refused.
@@ -49,6 +50,10 @@ type Stats struct {
 	InvalidNamespaces uint64 // CONNECTs to a namespace that does not exist
 	ConnectTimeouts   uint64 // sessions closed for sending no CONNECT in time
 	ProtocolErrors    uint64 // sessions closed for a malformed or out-of-order packet
+	PacketsOut        uint64 // packets queued to clients (events, acks, connects, disconnects)
+	Deliveries        uint64 // broadcast packets handed to a local recipient
+	VolatileDropped   uint64 // volatile packets dropped for a client that could not take them at once
+	SlowConsumers     uint64 // sessions closed because their write queue passed its cap
 }
 
 // NewServer returns a Server with the main namespace "/" created. Zero fields of
@@ -186,6 +191,10 @@ func (s *Server) Stats() Stats {
 		InvalidNamespaces: s.stats.invalidNamespaces.Load(),
 		ConnectTimeouts:   s.stats.connectTimeouts.Load(),
 		ProtocolErrors:    s.stats.protocolErrors.Load(),
+		PacketsOut:        s.stats.packetsOut.Load(),
+		Deliveries:        s.stats.deliveries.Load(),
+		VolatileDropped:   s.stats.volatileDropped.Load(),
+		SlowConsumers:     s.stats.slowConsumers.Load(),
 	}
 }
 

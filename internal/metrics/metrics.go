@@ -178,7 +178,7 @@ func newEngineCollector(io *socketio.Server) engineCollector {
 		io:          io,
 		descSockets: prometheus.NewDesc("rt_sockets_connected", "Connected sockets by namespace.", []string{"namespace"}, nil),
 		descEngine:  prometheus.NewDesc("rt_engine_sessions", "Open Engine.IO sessions.", nil, nil),
-		descEvents:  prometheus.NewDesc("rt_engine_events_total", "Socket.IO engine counters: connects, refused, invalid_namespace, connect_timeout, protocol_error.", []string{"kind"}, nil),
+		descEvents:  prometheus.NewDesc("rt_engine_events_total", "Socket.IO engine counters: connects, refused, invalid_namespace, connect_timeout, protocol_error, packets_out, broadcast_deliveries, volatile_dropped, slow_consumer_disconnects.", []string{"kind"}, nil),
 	}
 }
 
@@ -197,11 +197,15 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.io.Stats()
 	ch <- prometheus.MustNewConstMetric(c.descEngine, prometheus.GaugeValue, float64(st.Sessions))
 	for kind, v := range map[string]uint64{
-		"connects":          st.Connects,
-		"refused":           st.Refused,
-		"invalid_namespace": st.InvalidNamespaces,
-		"connect_timeout":   st.ConnectTimeouts,
-		"protocol_error":    st.ProtocolErrors,
+		"connects":                  st.Connects,
+		"refused":                   st.Refused,
+		"invalid_namespace":         st.InvalidNamespaces,
+		"connect_timeout":           st.ConnectTimeouts,
+		"protocol_error":            st.ProtocolErrors,
+		"packets_out":               st.PacketsOut,
+		"broadcast_deliveries":      st.Deliveries,
+		"volatile_dropped":          st.VolatileDropped,
+		"slow_consumer_disconnects": st.SlowConsumers,
 	} {
 		ch <- prometheus.MustNewConstMetric(c.descEvents, prometheus.CounterValue, float64(v), kind)
 	}

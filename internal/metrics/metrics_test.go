@@ -70,6 +70,9 @@ func TestMetricsExport(t *testing.T) {
 		`rt_login_failures_total{reason="invalid_credentials"} 1`,
 		`rt_store_seconds_count{op="append_message"} 1`,
 		`rt_notifications_total{recipient="offline"} 1`,
+		`rt_engine_events_total{kind="broadcast_deliveries"} 0`,
+		`rt_engine_events_total{kind="slow_consumer_disconnects"} 0`,
+		`rt_engine_events_total{kind="volatile_dropped"} 0`,
 		`go_goroutines `,
 		`process_open_fds `,
 	} {
