@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -54,6 +56,9 @@ type SocketDeps struct {
 	Inbox Inbox
 	// Users lists the users (rooms, users).
 	Users Directory
+	// Revoker revokes every session of a user (/admin revoke); nil: the
+	// event answers internal.
+	Revoker UserRevoker
 	// Observer counts for /metrics; nil counts nothing.
 	Observer Observer
 	// Presence counts the users in each /chat room on this node.
@@ -279,7 +284,13 @@ func (n *namespaces) authenticate(s *socketio.Socket, args socketio.Args, deadli
 // errUnauthenticated drops an event of a socket that has not authenticated.
 var errUnauthenticated = apierr.New(apierr.Unauthenticated)
 
-// setupAdmin wires `/admin` (Auth + RequireRole admin): online, kick.
+// UserRevoker ends every login of a user.
+type UserRevoker interface {
+	RevokeUser(ctx context.Context, userID string) (sessions int, err error)
+}
+
+// setupAdmin wires `/admin` (Auth + RequireRole admin): online, kick,
+// revoke.
 func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
 		c, _ := middleware.ClaimsOf(s)
@@ -299,6 +310,28 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 			n.log().Info("kick", "by", c.UserID, "user", *p.User, "sockets", count)
 			return okAck(ok{"sockets": count}), nil
 		})
+		n.on(s, "revoke", func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+			var p struct {
+				User *string `json:"user"`
+			}
+			if err := parseArg(args, 0, &p); err != nil || p.User == nil || *p.User == "" || len(*p.User) > 256 {
+				return nil, apierr.New(apierr.BadRequest)
+			}
+			if n.Revoker == nil {
+				return nil, errors.New("revoke: no revoker configured")
+			}
+			ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
+			defer cancel()
+			sessions, err := n.Revoker.RevokeUser(ctx, *p.User)
+			if err != nil {
+				return nil, err
+			}
+			// Revoked first, then disconnected: a reconnect (or a
+			// recovery) finds the credential revoked.
+			count := n.Sockets.DisconnectUser(*p.User)
+			n.log().Info("revoke", "by", c.UserID, "user", *p.User, "sessions", sessions, "sockets", count)
+			return okAck(ok{"sessions": sessions, "sockets": count}), nil
+		})
 	})
 }
 
@@ -310,7 +343,7 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 //	/chat           Auth; join, leave, message, history, typing, rooms,
 //	                users (each socket also in user:<sub> for DMs)
 //	/notifications  Auth; joins user:<sub>; unread on connect; read, list
-//	/admin          Auth + RequireRole("admin"); online, kick
+//	/admin          Auth + RequireRole("admin"); online, kick, revoke
 func Namespaces(io *socketio.Server, d SocketDeps) {
 	if d.AuthTimeout <= 0 {
 		d.AuthTimeout = 10 * time.Second

@@ -160,6 +160,8 @@ export interface AdminClientToServer {
   /** Users with a socket connected, each once, with their socket count. */
   online: (ack: Ack<{ users: (User & { sockets: number })[] }>) => void;
   kick: (p: { user: string }, ack: Ack<{ sockets: number }>) => void;
+  /** Revokes every session of the user, then disconnects their sockets. */
+  revoke: (p: { user: string }, ack: Ack<{ sessions: number; sockets: number }>) => void;
 }
 
 export type ServerToClientEvents = RootServerToClient &

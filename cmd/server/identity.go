@@ -155,6 +155,12 @@ func (id *identity) Revoke(ctx context.Context, c middleware.Claims) error {
 	return nil
 }
 
+// RevokeUser revokes every session of userID and their tokens (tokens
+// minted elsewhere without a session stay valid until they expire).
+func (id *identity) RevokeUser(ctx context.Context, userID string) (int, error) {
+	return id.st.RevokeUserSessions(ctx, userID)
+}
+
 // authError maps auth's sentinel errors onto the catalogue; any other
 // error (the revocation store failing) stays as it is, an internal error.
 func authError(err error) error {

@@ -188,6 +188,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		EventBurst:        cfg.EventBurst,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser,
 		ExpiryGrace:       cfg.ExpiryGrace,
+		Revoker:           ident,
 		Chat:              timed,
 		Inbox:             timed,
 		Observer:          mx,

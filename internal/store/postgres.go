@@ -423,6 +423,28 @@ func (s *Postgres) RevokeSession(ctx context.Context, id string) error {
 	return nil
 }
 
+// RevokeUserSessions implements Store in one statement.
+func (s *Postgres) RevokeUserSessions(ctx context.Context, userID string) (int, error) {
+	if !pgText(userID) {
+		return 0, nil
+	}
+	var n int
+	err := s.pool.QueryRow(ctx,
+		`WITH s AS (
+			UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL
+			RETURNING jti, expires_at
+		), r AS (
+			INSERT INTO revoked_tokens (jti, expires_at) SELECT jti, expires_at FROM s WHERE jti <> ''
+			ON CONFLICT (jti) DO UPDATE SET expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)
+		)
+		SELECT count(*) FROM s`,
+		pgTime(s.now()), userID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke user sessions: %w", err)
+	}
+	return n, nil
+}
+
 // RevokeJTI implements Store. Revoking again keeps the later expiry.
 func (s *Postgres) RevokeJTI(ctx context.Context, jti string, exp time.Time) error {
 	if jti == "" {

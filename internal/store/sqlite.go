@@ -406,6 +406,50 @@ func (s *SQLite) RevokeSession(ctx context.Context, id string) error {
 	return nil
 }
 
+// RevokeUserSessions implements Store in one transaction.
+func (s *SQLite) RevokeUserSessions(ctx context.Context, userID string) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke user sessions: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx,
+		`UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING jti, expires_at`,
+		millis(s.now()), userID)
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke user sessions: %w", err)
+	}
+	type tok struct {
+		jti     string
+		expires int64
+	}
+	var toks []tok
+	n := 0
+	for rows.Next() {
+		var t tok
+		if err := rows.Scan(&t.jti, &t.expires); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: revoke user sessions: %w", err)
+		}
+		n++
+		if t.jti != "" {
+			toks = append(toks, t)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("store: revoke user sessions: %w", err)
+	}
+	for _, t := range toks {
+		if err := revokeJTI(ctx, tx, t.jti, t.expires); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: revoke user sessions: %w", err)
+	}
+	return n, nil
+}
+
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }

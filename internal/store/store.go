@@ -46,6 +46,10 @@ type Store interface {
 	// revocation time) and revokes its token's jti until the session
 	// expires. ErrNotFound for an unknown id.
 	RevokeSession(ctx context.Context, id string) error
+	// RevokeUserSessions revokes every session of userID not yet revoked
+	// (and their tokens' jtis), as RevokeSession does for one, and returns
+	// how many it revoked. An unknown user has none.
+	RevokeUserSessions(ctx context.Context, userID string) (int, error)
 
 	// RevokeJTI records the token id jti as revoked until exp, after which
 	// the token is expired anyway and the record may be purged.

@@ -42,3 +42,25 @@ test('logout from a foreign Origin is 403', async () => {
   const sock = await connect('/', { auth: { token: s.token } });
   assert.equal((await ack(sock, 'whoami')).ok, true);
 });
+
+test('/admin revoke ends every session of a user: sockets disconnected, tokens and cookies refused', async () => {
+  const admin = await loginOK('admin');
+  const a = await loginOK('carol');
+  const b = await loginOK('carol');
+  const socks = await Promise.all([
+    connect('/chat', { auth: { token: a.token } }),
+    connect('/notifications', { auth: { token: b.token } }),
+  ]);
+  const gone = Promise.all(socks.map((s) => next(s, 'disconnect', 2000)));
+  const ctl = await connect('/admin', { auth: { token: admin.token } });
+  const res = await ack(ctl, 'revoke', { user: 'carol' });
+  assert.equal(res.ok, true);
+  assert.ok(res.sessions >= 2, `revoked ${res.sessions} sessions`);
+  assert.equal(res.sockets, 2);
+  assert.deepEqual(await gone, ['io server disconnect', 'io server disconnect']);
+  await assertRefused('/chat', { auth: { token: a.token } }, 'revoked');
+  await assertRefused('/', { transports: ['websocket'], extraHeaders: { Cookie: `session=${b.session}`, Origin: ALLOWED_ORIGIN } }, 'revoked');
+  assert.equal((await ack(ctl, 'revoke', {})).error.code, 'bad_request');
+  // Carol can log in again: revocation ends sessions, not the account.
+  await connect('/chat', { auth: { token: (await loginOK('carol')).token } });
+});

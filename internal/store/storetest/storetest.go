@@ -34,6 +34,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"RevokedTokens", testRevokedTokens},
+		{"RevokeUserSessions", testRevokeUserSessions},
 		{"ConcurrentSessionWriters", testConcurrentSessionWriters},
 		{"HistoryOrderAndPaging", testHistoryOrderAndPaging},
 		{"HistoryLimits", testHistoryLimits},

@@ -173,3 +173,52 @@ func testConcurrentSessionWriters(t *testing.T, e *env) {
 	}
 	wg.Wait()
 }
+
+func testRevokeUserSessions(t *testing.T, e *env) {
+	st := e.store(store.Options{})
+	for _, u := range []string{"alice", "bob"} {
+		if err := st.CreateUser(ctx(t), store.User{ID: u, Username: u, PasswordHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var alice []store.Session
+	for i, jti := range []string{"a1", "a2", ""} {
+		s, err := st.CreateSession(ctx(t), store.Session{UserID: "alice", JTI: jti, ExpiresAt: t0().Add(time.Duration(i+1) * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice = append(alice, s)
+	}
+	bob, err := st.CreateSession(ctx(t), store.Session{UserID: "bob", JTI: "b1", ExpiresAt: t0().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RevokeSession(ctx(t), alice[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Minute)
+	n, err := st.RevokeUserSessions(ctx(t), "alice")
+	if err != nil || n != 2 {
+		t.Fatalf("RevokeUserSessions = %d, %v; want the 2 not yet revoked", n, err)
+	}
+	for _, s := range alice {
+		if got, _ := st.Session(ctx(t), s.ID); !got.Revoked() {
+			t.Errorf("alice's session %s not revoked", s.ID)
+		}
+	}
+	if got, _ := st.Session(ctx(t), alice[0].ID); !got.RevokedAt.Equal(t0()) {
+		t.Errorf("an earlier revocation moved to %v", got.RevokedAt)
+	}
+	if revoked, _ := st.IsRevoked(ctx(t), "a2"); !revoked {
+		t.Error("jti a2 not revoked")
+	}
+	if got, _ := st.Session(ctx(t), bob.ID); got.Revoked() {
+		t.Error("bob's session revoked too")
+	}
+	if revoked, _ := st.IsRevoked(ctx(t), "b1"); revoked {
+		t.Error("bob's jti revoked")
+	}
+	if n, err := st.RevokeUserSessions(ctx(t), "ghost"); err != nil || n != 0 {
+		t.Errorf("unknown user: %d, %v", n, err)
+	}
+}
