@@ -10,7 +10,7 @@ FUZZTIME   ?= 5s
 NODE_DEPS  := test/node_modules/.package-lock.json
 CLIENT_JS  := public/lib/socket.io.min.js
 
-.PHONY: demo test setup setup-go setup-node setup-apt check unit e2e fuzz load build clean
+.PHONY: demo test setup setup-go setup-node setup-apt check unit e2e fuzz load faults build clean
 
 demo: setup-go setup-node
 	DEMO=1 ADDR=$(ADDR) $(GO) run ./cmd/server
@@ -72,6 +72,11 @@ fuzz:
 # load runs the engine side by side with the Node reference server and prints ratios.
 load: setup-node
 	bash test/load/run.sh
+
+# faults runs the fault suite at full size (2,000-5,000 clients) and prints its figures;
+# make e2e runs it at CI size (FAULTS_SCALE=ci).
+faults:
+	ulimit -n 20000; FAULTS_SCALE=full $(GO) test -tags e2e -run Faults -v -count=1 -timeout 30m ./test/faults/ | grep -E 'FIGURE|^(---|ok|FAIL|PASS)'
 
 build:
 	$(GO) build -o bin/server ./cmd/server

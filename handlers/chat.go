@@ -167,16 +167,19 @@ func (n *namespaces) join(s *socketio.Socket, c middleware.Claims, args socketio
 	if err := n.canRead(c, room); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
-	defer cancel()
-	// History first: a failed read leaves the socket outside the room.
-	hist, _, err := n.Chat.History(ctx, room, "", joinHistory)
-	if err != nil {
-		return nil, err
-	}
+	// Join first, then read history: a message sent in between is then
+	// both live and in the history (clients keep messages by id) rather
+	// than in neither. A failed read leaves the room again.
 	if err := s.Join(room); errors.Is(err, socketio.ErrTooManyRooms) {
 		return nil, apierr.New(apierr.Forbidden)
 	} else if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
+	defer cancel()
+	hist, _, err := n.Chat.History(ctx, room, "", joinHistory)
+	if err != nil {
+		_ = s.Leave(room)
 		return nil, err
 	}
 	me := UserRef{ID: c.UserID, Name: c.Name}

@@ -94,6 +94,15 @@ func (c *client) OnMessage(data []byte, binary bool) {
 	}
 	c.srv.inflight.Add(1)
 	defer c.srv.inflight.Add(-1)
+	// Once Shutdown has begun, no new work starts: events and connects are
+	// dropped unanswered (the client sends them again after reconnecting
+	// elsewhere), so the wait for packets in flight ends even under steady
+	// traffic. Acks from clients still complete the server's EmitWithAck.
+	// The counter is raised before the check, so Shutdown either sees this
+	// packet in flight or this packet sees closing.
+	if c.srv.closing.Load() && (p.Type == parser.Connect || p.Type == parser.Event || p.Type == parser.BinaryEvent) {
+		return
+	}
 	c.handle(p)
 }
 
