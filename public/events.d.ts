@@ -19,7 +19,11 @@ export type ErrorCode =
   | "rate_limited"
   | "unauthenticated"
   | "internal"
-  | "unavailable";
+  | "unavailable"
+  // auth:refresh only:
+  | "invalid_token"
+  | "token_expired"
+  | "revoked";
 
 /** AckError is the failed answer of every acknowledged event. */
 export interface AckError {
@@ -65,7 +69,7 @@ export interface RootClientToServer {
   whoami: (ack: Ack<{ user: Me }>) => void;
   /** Only when the server runs with AUTH_AFTER_CONNECT=1. */
   authenticate: (p: { token: string }, ack: Ack<{ user: Me }>) => void;
-  "auth:refresh": (p: { token: string }, ack: Ack<{ expiresAt: number }>) => void;
+  "auth:refresh": (p: { token: string }, ack: Ack<{ expiresAt: number; left: string[] }>) => void;
 }
 
 // ---- /chat ----
@@ -98,26 +102,37 @@ export interface ChatServerToClient {
 }
 
 export interface ChatClientToServer {
-  /** Joins room; answers its members online and its last 50 messages, oldest first. */
+  /**
+   * Joins room; answers its members online and its last 50 messages, oldest
+   * first. A message sent while joining may arrive live and be in history:
+   * keep messages by id.
+   */
   join: (
     room: string,
     ack: Ack<{ room: string; members: User[]; history: Message[] }>,
   ) => void;
   leave: (room: string, ack: Ack<{ room: string }>) => void;
-  /** The ack comes once the message is stored. */
-  message: (p: { room: string; text: string }, ack: Ack<{ id: string; ts: number }>) => void;
+  /**
+   * The ack comes once the message is stored. `cid`, your own id for the
+   * message (up to 64 bytes), makes a retry safe: the same cid answers the
+   * same id with duplicate: true.
+   */
+  message: (
+    p: { room: string; text: string; cid?: string },
+    ack: Ack<{ id: string; ts: number; duplicate?: boolean }>,
+  ) => void;
   /** Pages back: messages older than `before` (a message id), oldest first; limit 1-200, default 50. */
   history: (
     p: { room: string; before?: string; limit?: number },
     ack: Ack<{ room: string; messages: Message[]; more: boolean }>,
   ) => void;
-  /** No ack; at most a few per second count. */
-  typing: (p: { room: string }) => void;
+  /** No ack needed; more than 2 a second per socket are dropped. */
+  typing: (p: { room: string }, ack?: Ack<{}>) => void;
   /** The rooms this user may join: public rooms, the user's teams, DMs with every other user. */
   rooms: (ack: Ack<{ rooms: RoomInfo[] }>) => void;
   /** Every user, and whether they have a socket connected anywhere. */
   users: (ack: Ack<{ users: (User & { online: boolean })[] }>) => void;
-  "auth:refresh": (p: { token: string }, ack: Ack<{ expiresAt: number }>) => void;
+  "auth:refresh": (p: { token: string }, ack: Ack<{ expiresAt: number; left: string[] }>) => void;
 }
 
 // ---- /notifications ----
@@ -151,7 +166,7 @@ export interface NotificationsClientToServer {
     p: { before?: string; limit?: number },
     ack: Ack<{ notifications: Notification[]; more: boolean }>,
   ) => void;
-  "auth:refresh": (p: { token: string }, ack: Ack<{ expiresAt: number }>) => void;
+  "auth:refresh": (p: { token: string }, ack: Ack<{ expiresAt: number; left: string[] }>) => void;
 }
 
 // ---- /admin (role admin) ----
