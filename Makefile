@@ -47,7 +47,7 @@ $(NODE_DEPS): test/package.json test/package-lock.json
 $(CLIENT_JS): $(NODE_DEPS)
 	cp test/node_modules/socket.io-client/dist/socket.io.min.js $(CLIENT_JS)
 
-check:
+check: setup-node
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
