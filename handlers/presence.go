@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 
 	"rtserver/middleware"
 	"rtserver/rooms"
@@ -45,6 +46,9 @@ func (n *namespaces) departShared(ctx context.Context, room, userID string) bool
 		return true
 	}
 	last, err := n.Shared.Depart(ctx, room, userID)
+	if errors.Is(err, rooms.ErrClosed) {
+		return false // announced when the shared presence shut down
+	}
 	if err != nil {
 		n.log().Warn("shared presence: depart", "room", room, "user", userID, "err", err)
 		return true

@@ -1,6 +1,14 @@
 package rooms
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// ErrClosed is returned by a Shared that was shut down. Its users were
+// announced (OnGone) when it closed, so a caller that gets ErrClosed from
+// Depart must not announce them again.
+var ErrClosed = errors.New("rooms: shared presence closed")
 
 // Member is a user present in a room, with the display name to show.
 type Member struct {

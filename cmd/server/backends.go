@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"rtserver/handlers"
 	"rtserver/internal/config"
 	"rtserver/internal/store"
+	"rtserver/rooms"
+	"rtserver/rooms/redispresence"
 	"rtserver/socketio"
 	"rtserver/socketio/redisadapter"
 )
@@ -38,8 +42,9 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.
 // Socket.IO adapter (broadcasts, kicks and logouts reach every node) and,
 // once started, the shared presence.
 type cluster struct {
-	rdb     *redis.Client
-	adapter *redisadapter.Cluster
+	rdb      *redis.Client
+	adapter  *redisadapter.Cluster
+	presence *redispresence.Presence
 }
 
 // openCluster connects to REDIS_URL; nil without one (a single node).
@@ -73,6 +78,38 @@ func (c *cluster) newAdapter() func(*socketio.Namespace) socketio.Adapter {
 	return c.adapter.NewAdapter
 }
 
+// startPresence starts the shared presence (users counted over every
+// node; a stopped node's users announced offline after ttl) once io
+// exists, for its OnGone announcements. Nil for one node.
+func (c *cluster) startPresence(ctx context.Context, io *socketio.Server, ttl time.Duration, log *slog.Logger) (rooms.Shared, error) {
+	if c == nil {
+		return nil, nil
+	}
+	p, err := redispresence.New(ctx, redispresence.Config{
+		Client: c.rdb,
+		TTL:    ttl,
+		OnGone: handlers.AnnounceGone(io),
+		Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("PRESENCE_TTL: %w", err)
+	}
+	c.presence = p
+	return p, nil
+}
+
+// stopPresence departs this node's users from the shared presence and
+// announces those now on no node, while the adapter can still tell the
+// other nodes; it runs before the Socket.IO server shuts down.
+func (c *cluster) stopPresence(ctx context.Context, log *slog.Logger) {
+	if c == nil || c.presence == nil {
+		return
+	}
+	if err := c.presence.Shutdown(ctx); err != nil {
+		log.Warn("shared presence shutdown", "err", err)
+	}
+}
+
 // degraded reports why the cluster cannot reach the other nodes, or nil.
 func (c *cluster) degraded() error {
 	if c == nil {
@@ -86,6 +123,9 @@ func (c *cluster) degraded() error {
 func (c *cluster) close(log *slog.Logger) {
 	if c == nil {
 		return
+	}
+	if c.presence != nil {
+		c.presence.Close()
 	}
 	if err := c.adapter.Close(); err != nil {
 		log.Warn("redis adapter close", "err", err)

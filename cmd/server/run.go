@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	sctx, cancel := context.WithTimeout(context.Background(), app.shutdownTimeout)
 	defer cancel()
+	app.leaveCluster(sctx)
 	if err := app.io.Shutdown(sctx); err != nil {
 		log.Warn("socket shutdown", "err", err)
 	}

@@ -33,6 +33,9 @@ type app struct {
 	read            time.Duration
 	shutdownTimeout time.Duration
 	closeStore      func()
+	// leaveCluster runs first on shutdown: this node's users leave the
+	// shared presence while the other nodes can still be told.
+	leaveCluster func(context.Context)
 	// purge deletes expired sessions and revoked token ids (the store's
 	// DeleteExpired); janitor runs it every purgeEvery.
 	purge      func(context.Context, time.Time) (int64, error)
@@ -172,6 +175,11 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	if err != nil {
 		return nil, fmt.Errorf("socket.io config: %w", err)
 	}
+	shared, err := cl.startPresence(ctx, io, cfg.PresenceTTL, log)
+	if err != nil {
+		shutdownIO(io)
+		return nil, err
+	}
 	mx := metrics.New(io)
 	timed := metrics.TimedStore{Store: st, M: mx}
 	sockets := handlers.NewTracker()
@@ -194,6 +202,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Observer:          mx,
 		Users:             st,
 		Presence:          rooms.NewPresence(),
+		Shared:            shared,
 		PublicRooms:       cfg.PublicRooms,
 	})
 	router, err := handlers.Router(handlers.Deps{
@@ -238,6 +247,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		shutdownTimeout: cfg.ShutdownTimeout,
 		purge:           st.DeleteExpired,
 		purgeEvery:      10 * time.Minute,
+		leaveCluster:    func(ctx context.Context) { cl.stopPresence(ctx, log) },
 		closeStore: func() {
 			cl.close(log)
 			if err := st.Close(); err != nil {
