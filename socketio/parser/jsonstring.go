@@ -94,7 +94,8 @@ func hasBackslash(b []byte) bool {
 func decodeChar(inner []byte, i int) (rune, int) {
 	c := inner[i]
 	if c >= utf8.RuneSelf {
-		return utf8.DecodeRune(inner[i:])
+		r, size := utf8.DecodeRune(inner[i:])
+		return r, i + size
 	}
 	if c != '\\' {
 		return rune(c), i + 1

@@ -39,6 +39,10 @@ func TestUnquote(t *testing.T) {
 		{`"conn\u0065ct"`, "connect", true},
 		{`"\ud83d\ude00 \n\"\\\/"`, "😀 \n\"\\/", true},
 		{`"\ud800x"`, "\ufffdx", true},
+		// Found by FuzzDecoder: a multibyte character before an escape
+		// used to loop for ever.
+		{"\"nˌ\\t\"", "nˌ\t", true},
+		{"\"é\\u0041😀\\n\"", "éA😀\n", true},
 		{`""`, "", true},
 		{`"a`, "", false},
 		{`"a"x`, "", false},
