@@ -26,29 +26,8 @@ func Logout(log *slog.Logger, verifier middleware.Verifier, revoker Revoker, soc
 	log = orDiscard(log)
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
-		if !origins.Check(c.Request) {
-			writeError(c, apierr.Forbidden)
-			return
-		}
-		var (
-			claims middleware.Claims
-			err    error
-		)
-		if token, ok := middleware.BearerToken(c.GetHeader("Authorization")); ok {
-			claims, err = verifier.VerifyToken(ctx, token)
-		} else if sid, cerr := c.Cookie(SessionCookie); cerr == nil && sid != "" {
-			claims, err = verifier.VerifySession(ctx, sid)
-		} else {
-			writeError(c, apierr.Unauthenticated)
-			return
-		}
-		if err != nil {
-			if apierr.CodeOf(err) == apierr.Internal {
-				log.ErrorContext(ctx, "logout: verify", "err", err)
-				writeError(c, apierr.Internal)
-				return
-			}
-			writeError(c, apierr.Unauthenticated)
+		claims, ok := requestCredential(c, log, verifier, origins, "logout")
+		if !ok {
 			return
 		}
 		if err := revoker.Revoke(ctx, claims); err != nil {
@@ -65,4 +44,38 @@ func Logout(log *slog.Logger, verifier middleware.Verifier, revoker Revoker, soc
 		c.Status(http.StatusNoContent)
 		c.Writer.WriteHeaderNow()
 	}
+}
+
+// requestCredential checks a request that acts on its own login (/logout,
+// /token): an Origin, when sent, must be allowed (403); the credential is
+// the Bearer token, else the session cookie; none or a bad one is 401, a
+// failing store 500. On false the answer has been written.
+func requestCredential(c *gin.Context, log *slog.Logger, verifier middleware.Verifier, origins *middleware.Origins, what string) (middleware.Claims, bool) {
+	ctx := c.Request.Context()
+	if !origins.Check(c.Request) {
+		writeError(c, apierr.Forbidden)
+		return middleware.Claims{}, false
+	}
+	var (
+		claims middleware.Claims
+		err    error
+	)
+	if token, ok := middleware.BearerToken(c.GetHeader("Authorization")); ok {
+		claims, err = verifier.VerifyToken(ctx, token)
+	} else if sid, cerr := c.Cookie(SessionCookie); cerr == nil && sid != "" {
+		claims, err = verifier.VerifySession(ctx, sid)
+	} else {
+		writeError(c, apierr.Unauthenticated)
+		return middleware.Claims{}, false
+	}
+	if err != nil {
+		if apierr.CodeOf(err) == apierr.Internal {
+			log.ErrorContext(ctx, what+": verify", "err", err)
+			writeError(c, apierr.Internal)
+		} else {
+			writeError(c, apierr.Unauthenticated)
+		}
+		return middleware.Claims{}, false
+	}
+	return claims, true
 }

@@ -27,26 +27,11 @@ func Token(log *slog.Logger, verifier middleware.Verifier, refresher Refresher, 
 	log = orDiscard(log)
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
-		if !origins.Check(c.Request) {
-			writeError(c, apierr.Forbidden)
+		claims, ok := requestCredential(c, log, verifier, origins, "token")
+		if !ok {
 			return
 		}
-		var (
-			claims middleware.Claims
-			err    error
-		)
-		if token, ok := middleware.BearerToken(c.GetHeader("Authorization")); ok {
-			claims, err = verifier.VerifyToken(ctx, token)
-		} else if sid, cerr := c.Cookie(SessionCookie); cerr == nil && sid != "" {
-			claims, err = verifier.VerifySession(ctx, sid)
-		} else {
-			writeError(c, apierr.Unauthenticated)
-			return
-		}
-		var res LoginResult
-		if err == nil {
-			res, err = refresher.Refresh(ctx, claims)
-		}
+		res, err := refresher.Refresh(ctx, claims)
 		if err != nil {
 			if apierr.CodeOf(err) == apierr.Internal {
 				log.ErrorContext(ctx, "token refresh", "err", err)
