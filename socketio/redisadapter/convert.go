@@ -195,7 +195,11 @@ func encodeJSON(e *msgpack.Encoder, raw []byte, atts [][]byte) error {
 // msgpackToJSON appends the next msgpack value of d to dst as JSON, turning bin values
 // into placeholders and appending their bytes to *atts. Timestamps become the ISO
 // strings JSON.stringify gives Dates; other extensions (notepack's undefined) null.
-func msgpackToJSON(dst []byte, d *msgpack.Decoder, atts *[][]byte, depth int) ([]byte, error) {
+//
+// left reports the bytes not yet read: an array or map claiming more elements
+// than bytes remain (each takes at least one) is refused before any work, so a
+// forged length cannot make it loop or allocate for billions of elements.
+func msgpackToJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]byte, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return nil, errTooDeep
 	}
@@ -238,12 +242,15 @@ func msgpackToJSON(dst []byte, d *msgpack.Decoder, atts *[][]byte, depth int) ([
 		if err != nil {
 			return nil, err
 		}
+		if n > left() {
+			return nil, errShort
+		}
 		dst = append(dst, '[')
 		for i := 0; i < n; i++ {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if dst, err = msgpackToJSON(dst, d, atts, depth+1); err != nil {
+			if dst, err = msgpackToJSON(dst, d, left, atts, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -253,18 +260,21 @@ func msgpackToJSON(dst []byte, d *msgpack.Decoder, atts *[][]byte, depth int) ([
 		if err != nil {
 			return nil, err
 		}
+		if 2*n > left() {
+			return nil, errShort
+		}
 		dst = append(dst, '{')
 		for i := 0; i < n; i++ {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			k, err := d.DecodeInterfaceLoose()
+			k, err := mapKey(d)
 			if err != nil {
 				return nil, err
 			}
-			dst = parser.AppendString(dst, fmt.Sprint(k))
+			dst = parser.AppendString(dst, k)
 			dst = append(dst, ':')
-			if dst, err = msgpackToJSON(dst, d, atts, depth+1); err != nil {
+			if dst, err = msgpackToJSON(dst, d, left, atts, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -287,6 +297,27 @@ func msgpackToJSON(dst []byte, d *msgpack.Decoder, atts *[][]byte, depth int) ([
 		return append(dst, "null"...), nil
 	}
 	return nil, fmt.Errorf("redisadapter: unsupported msgpack code 0x%02x", c)
+}
+
+// errShort: a length larger than what is left of the message.
+var errShort = errors.New("redisadapter: msgpack length beyond the message")
+
+// mapKey decodes a map key: JSON objects have string keys, and notepack
+// writes only those; integer keys are taken as their decimal text. Any
+// other key (a nested map, an array) is refused rather than decoded.
+func mapKey(d *msgpack.Decoder) (string, error) {
+	c, err := d.PeekCode()
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case msgpcode.IsString(c):
+		return d.DecodeString()
+	case msgpcode.IsFixedNum(c) || (c >= msgpcode.Uint8 && c <= msgpcode.Int64):
+		i, err := d.DecodeInt64()
+		return strconv.FormatInt(i, 10), err
+	}
+	return "", fmt.Errorf("redisadapter: unsupported msgpack map key 0x%02x", c)
 }
 
 // timestamp decodes the msgpack timestamp extension (-1) in its three sizes.
@@ -320,8 +351,9 @@ func rawToJSON(raw []byte) ([]byte, [][]byte, error) {
 	if len(raw) == 0 {
 		return []byte("null"), nil, nil
 	}
-	d := msgpack.NewDecoder(bytes.NewReader(raw))
+	r := bytes.NewReader(raw)
+	d := msgpack.NewDecoder(r)
 	var atts [][]byte
-	out, err := msgpackToJSON(nil, d, &atts, 0)
+	out, err := msgpackToJSON(nil, d, r.Len, &atts, 0)
 	return out, atts, err
 }
