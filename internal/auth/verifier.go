@@ -122,12 +122,26 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 }
 
 // invalid wraps ErrInvalidToken with a static reason for the log.
+// compactJWS reports whether token has only base64url characters and dots.
+func compactJWS(token string) bool {
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalidToken, reason) }
 
 // Verify checks token and returns its claims. In order:
 //
-//  1. empty → ErrMissingToken; over MaxTokenLen bytes or not exactly two
-//     dots → ErrInvalidToken, before any decoding;
+//  1. empty → ErrMissingToken; over MaxTokenLen bytes, not exactly two
+//     dots, or any byte outside base64url and the dots → ErrInvalidToken,
+//     before any decoding (Go's base64 decoder skips CR and LF, so without
+//     this check a signature with a newline inside would verify: one token
+//     would have many spellings);
 //  2. header, algorithm (HS256 with the secret, or the one algorithm of
 //     the public key), kid (absent or ours) and signature → ErrInvalidToken;
 //  3. claims: exp required, iat/nbf not beyond the skew in the future,
@@ -142,6 +156,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 		return Claims{}, invalid("token too long")
 	case strings.Count(token, ".") != 2:
 		return Claims{}, invalid("not three segments")
+	case !compactJWS(token):
+		return Claims{}, invalid("not base64url")
 	}
 	var w wireClaims
 	if _, err := v.parser.ParseWithClaims(token, &w, v.key); err != nil {

@@ -219,6 +219,11 @@ func TestVerifyRefusals(t *testing.T) {
 		want  error
 	}{
 		{"empty", "", auth.ErrMissingToken},
+		// Found by FuzzVerify: base64 decoding skips CR and LF, so these
+		// verified as the same token before the alphabet check.
+		{"newline in the signature", own[:len(own)-10] + "\n" + own[len(own)-10:], auth.ErrInvalidToken},
+		{"CR in the signature", own[:len(own)-5] + "\r" + own[len(own)-5:], auth.ErrInvalidToken},
+		{"padding", own + "==", auth.ErrInvalidToken},
 		{"alg none", none, auth.ErrInvalidToken},
 		{"alg none no signature", strings.TrimSuffix(none, "."), auth.ErrInvalidToken},
 		{"alg NONE spelled", replaceHeader(t, hs(good()), `{"alg":"None","typ":"JWT"}`), auth.ErrInvalidToken},
