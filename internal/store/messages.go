@@ -2,60 +2,20 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
 )
-
-// clampLimit maps limit <= 0 to DefaultPage and caps it at maxLimit.
-func clampLimit(limit, maxLimit int) int {
-	if limit <= 0 {
-		return DefaultPage
-	}
-	return min(limit, maxLimit)
-}
 
 // AppendMessage implements Messages: it queues m for the writer goroutine
 // and waits for the batch that stores m to commit. A zero TS becomes now.
 // When ctx ends first it returns ctx's error and m may or may not be
 // stored. After Close it returns ErrClosed.
 func (s *SQLite) AppendMessage(ctx context.Context, m Message) error {
-	if m.ID == "" || m.Room == "" {
-		return errors.New("store: message id and room are required")
-	}
-	if m.TS.IsZero() {
-		m.TS = s.now()
-	}
-	r := &appendReq{ctx: ctx, m: m, done: make(chan error, 1)}
-	if err := s.enqueue(ctx, r); err != nil {
+	if err := checkMessage(m); err != nil {
 		return err
 	}
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// enqueue hands r to the writer. It holds closeMu read-locked while it
-// waits for room in the queue, so that Close cannot close the queue under
-// it; the writer keeps draining meanwhile, so Close waits at most for the
-// queue to move.
-func (s *SQLite) enqueue(ctx context.Context, r *appendReq) error {
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
-	select {
-	case s.appends <- r:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.writer.append(ctx, m)
 }
 
 // ageCutoff returns the oldest TS (in ms) retention keeps.
@@ -73,15 +33,11 @@ func (s *SQLite) ageCutoff() int64 {
 // them.
 func (s *SQLite) History(ctx context.Context, room, beforeID string, limit int) ([]Message, bool, error) {
 	limit = clampLimit(limit, MaxPage)
-	before := int64(math.MaxInt64)
-	if beforeID != "" {
-		err := s.db.QueryRowContext(ctx, `SELECT seq FROM messages WHERE id = ? AND room = ?`, beforeID, room).Scan(&before)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, ErrNotFound
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("store: history: %w", err)
-		}
+	before, err := cursorSeq("history", beforeID, func(seq *int64) error {
+		return s.db.QueryRowContext(ctx, `SELECT seq FROM messages WHERE id = ? AND room = ?`, beforeID, room).Scan(seq)
+	})
+	if err != nil {
+		return nil, false, err
 	}
 	// The subquery finds the oldest seq the count limit keeps; both it
 	// and the outer query walk messages_room_seq.
@@ -95,23 +51,19 @@ func (s *SQLite) History(ctx context.Context, room, beforeID string, limit int) 
 		return nil, false, fmt.Errorf("store: history: %w", err)
 	}
 	defer rows.Close()
-	out := make([]Message, 0, limit+1)
-	for rows.Next() {
+	out, err := collectRows("history", rows, limit+1, func(row scanner) (Message, error) {
 		m := Message{Room: room}
 		var ts int64
-		if err := rows.Scan(&m.ID, &m.UserID, &m.UserName, &m.Text, &ts); err != nil {
-			return nil, false, fmt.Errorf("store: history: %w", err)
+		if err := row.Scan(&m.ID, &m.UserID, &m.UserName, &m.Text, &ts); err != nil {
+			return Message{}, fmt.Errorf("store: history: %w", err)
 		}
 		m.TS = fromMillis(ts)
-		out = append(out, m)
+		return m, nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("store: history: %w", err)
-	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
+	out, more := cutPage(out, limit)
 	slices.Reverse(out)
 	return out, more, nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -34,18 +32,7 @@ func scanNotification(row scanner) (Notification, error) {
 
 func scanNotifications(rows *sql.Rows) ([]Notification, error) {
 	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read notifications: %w", err)
-	}
-	return out, nil
+	return collectRows("read notifications", rows, 0, scanNotification)
 }
 
 // AddNotifications implements Notifications. ID and UserID are required
@@ -56,11 +43,8 @@ func (s *SQLite) AddNotifications(ctx context.Context, ns []Notification) error 
 		return nil
 	}
 	for _, n := range ns {
-		if n.ID == "" || n.UserID == "" {
-			return errors.New("store: notification id and user id are required")
-		}
-		if len(n.Data) > 0 && !json.Valid(n.Data) {
-			return fmt.Errorf("store: notification %q: data is not valid JSON", n.ID)
+		if err := checkNotification(n); err != nil {
+			return err
 		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -118,16 +102,12 @@ func (s *SQLite) Unread(ctx context.Context, userID string, limit int) ([]Notifi
 // DefaultPage, and at most MaxPage come back.
 func (s *SQLite) ListNotifications(ctx context.Context, userID, beforeID string, limit int) ([]Notification, bool, error) {
 	limit = clampLimit(limit, MaxPage)
-	before := int64(math.MaxInt64)
-	if beforeID != "" {
-		err := s.db.QueryRowContext(ctx,
-			`SELECT seq FROM notifications WHERE id = ? AND user_id = ?`, beforeID, userID).Scan(&before)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, ErrNotFound
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("store: list notifications: %w", err)
-		}
+	before, err := cursorSeq("list notifications", beforeID, func(seq *int64) error {
+		return s.db.QueryRowContext(ctx,
+			`SELECT seq FROM notifications WHERE id = ? AND user_id = ?`, beforeID, userID).Scan(seq)
+	})
+	if err != nil {
+		return nil, false, err
 	}
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT `+notificationColumns+` FROM notifications
@@ -140,10 +120,7 @@ func (s *SQLite) ListNotifications(ctx context.Context, userID, beforeID string,
 	if err != nil {
 		return nil, false, err
 	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
+	out, more := cutPage(out, limit)
 	return out, more, nil
 }
 

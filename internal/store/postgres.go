@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -27,23 +26,17 @@ import (
 // nodes the messages table has several writers: appends from different
 // nodes are ordered by the sequence value their insert drew, and a
 // message may become visible just after a newer one from another node.
-// Retention deletes skip rows another node is deleting (SKIP LOCKED), so
-// nodes trimming the same room do not wait for each other.
+// Retention runs on one node at a time: a node that finds another
+// trimming (an advisory lock) skips its pass, so nodes trimming the same
+// room do not wait for each other.
 type Postgres struct {
+	settings
 	pool *pgxpool.Pool
-	now  func() time.Time
-	log  *slog.Logger
-
-	historyLimit  int
-	historyMaxAge time.Duration
-
-	// appends feeds the single writer goroutine (see postgres_batch.go),
-	// with the same closeMu protocol as SQLite's.
-	appends    chan *appendReq
-	closeMu    sync.RWMutex
-	closed     bool
-	writerDone chan struct{}
-	closeOnce  sync.Once
+	// writer is the message append queue and its goroutine (writer.go,
+	// postgres_batch.go); trims is the writer's retention state.
+	writer    *appendWriter
+	trims     pgTrimmer
+	closeOnce sync.Once
 }
 
 var _ Store = (*Postgres)(nil)
@@ -62,20 +55,9 @@ const migrationLockKey int64 = 0x72747365_72766572 // "rtserver"
 // The tables go into the first schema of the connection's search_path
 // (normally public); applied migrations are counted in schema_migrations.
 func OpenPostgres(ctx context.Context, databaseURL string, opts Options) (*Postgres, error) {
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	if opts.HistoryLimit < 0 || opts.HistoryMaxAge < 0 {
-		return nil, errors.New("store: negative history limit or max age")
-	}
-	limit := opts.HistoryLimit
-	if limit == 0 {
-		limit = defaultHistoryLimit
-	}
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	set, err := opts.settings()
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
@@ -86,17 +68,12 @@ func OpenPostgres(ctx context.Context, databaseURL string, opts Options) (*Postg
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Postgres{
-		pool: pool, now: now, log: log,
-		historyLimit: limit, historyMaxAge: opts.HistoryMaxAge,
-		appends:    make(chan *appendReq, appendQueue),
-		writerDone: make(chan struct{}),
-	}
+	s := &Postgres{settings: set, pool: pool, trims: pgTrimmer{cuts: make(map[string]int64)}}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
-	go s.writeLoop()
+	s.writer = startWriter(s, s.now, s.log, trimOnCadence)
 	return s, nil
 }
 
@@ -281,7 +258,7 @@ func (s *Postgres) CreateUser(ctx context.Context, u User) error {
 
 const pgUserColumns = `id, username, display_name, password_hash, teams, roles, created_at`
 
-func pgScanUser(row pgx.Row) (User, error) {
+func pgScanUser(row scanner) (User, error) {
 	var u User
 	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Teams, &u.Roles, &u.CreatedAt); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -320,18 +297,7 @@ func (s *Postgres) ListUsers(ctx context.Context) ([]User, error) {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
 	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := pgScanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
-	}
-	return out, nil
+	return collectRows("list users", rows, 0, pgScanUser)
 }
 
 // CreateSession implements Store. The users foreign key reports an
@@ -403,17 +369,7 @@ func (s *Postgres) RevokeSession(ctx context.Context, id string) error {
 	if !pgText(id) {
 		return ErrNotFound
 	}
-	var n int
-	err := s.pool.QueryRow(ctx,
-		`WITH s AS (
-			UPDATE sessions SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2
-			RETURNING jti, expires_at
-		), r AS (
-			INSERT INTO revoked_tokens (jti, expires_at) SELECT jti, expires_at FROM s WHERE jti <> ''
-			ON CONFLICT (jti) DO UPDATE SET expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)
-		)
-		SELECT count(*) FROM s`,
-		pgTime(s.now()), id).Scan(&n)
+	n, err := s.revokeSessions(ctx, `revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, id)
 	if err != nil {
 		return fmt.Errorf("store: revoke session: %w", err)
 	}
@@ -428,21 +384,33 @@ func (s *Postgres) RevokeUserSessions(ctx context.Context, userID string) (int, 
 	if !pgText(userID) {
 		return 0, nil
 	}
-	var n int
-	err := s.pool.QueryRow(ctx,
-		`WITH s AS (
-			UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL
-			RETURNING jti, expires_at
-		), r AS (
-			INSERT INTO revoked_tokens (jti, expires_at) SELECT jti, expires_at FROM s WHERE jti <> ''
-			ON CONFLICT (jti) DO UPDATE SET expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)
-		)
-		SELECT count(*) FROM s`,
-		pgTime(s.now()), userID).Scan(&n)
+	n, err := s.revokeSessions(ctx, `revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, userID)
 	if err != nil {
 		return 0, fmt.Errorf("store: revoke user sessions: %w", err)
 	}
 	return n, nil
+}
+
+// pgRevokeJTI is the upsert of a revoked jti: revoking again keeps the
+// later expiry.
+const pgRevokeJTI = `ON CONFLICT (jti) DO UPDATE SET expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)`
+
+// revokeSessions runs UPDATE sessions SET set (where $1 is now and $2
+// arg), revokes the jtis of the updated sessions, and returns how many
+// it updated, all in one statement.
+func (s *Postgres) revokeSessions(ctx context.Context, set, arg string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx,
+		`WITH s AS (
+			UPDATE sessions SET `+set+`
+			RETURNING jti, expires_at
+		), r AS (
+			INSERT INTO revoked_tokens (jti, expires_at) SELECT jti, expires_at FROM s WHERE jti <> ''
+			`+pgRevokeJTI+`
+		)
+		SELECT count(*) FROM s`,
+		pgTime(s.now()), arg).Scan(&n)
+	return n, err
 }
 
 // RevokeJTI implements Store. Revoking again keeps the later expiry.
@@ -454,8 +422,7 @@ func (s *Postgres) RevokeJTI(ctx context.Context, jti string, exp time.Time) err
 		return errText
 	}
 	_, err := s.pool.Exec(ctx,
-		`INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
-		 ON CONFLICT (jti) DO UPDATE SET expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)`,
+		`INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) `+pgRevokeJTI,
 		jti, pgTime(exp))
 	if err != nil {
 		return fmt.Errorf("store: revoke token: %w", err)
@@ -503,11 +470,7 @@ func (s *Postgres) Ping(ctx context.Context) error {
 // closes the pool, waiting for borrowed connections to come back.
 func (s *Postgres) Close() error {
 	s.closeOnce.Do(func() {
-		s.closeMu.Lock()
-		s.closed = true
-		close(s.appends)
-		s.closeMu.Unlock()
-		<-s.writerDone
+		s.writer.close()
 		s.pool.Close()
 	})
 	return nil

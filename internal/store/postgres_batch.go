@@ -2,18 +2,14 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Postgres message appends go through one writer goroutine per store
-// (writeLoop), as SQLite's do (batch.go), with the same invariants: only
-// writeLoop writes the messages table (from this process); it answers
-// every request it receives exactly once; it exits only after Close
-// closed s.appends and the queue is drained.
+// The PostgreSQL side of the message writer (writer.go): Postgres
+// implements messageBackend with trimOnCadence.
 
 // pgWriteTimeout bounds one statement of the writer. The writer's work
 // belongs to many callers, so no caller's ctx may cancel it, but a
@@ -21,97 +17,8 @@ import (
 // forever.
 const pgWriteTimeout = 30 * time.Second
 
-// writeLoop is the single writer: it takes whatever appends are queued
-// (up to maxBatch), stores them in one statement and answers each. It
-// trims the rooms the batches touched every trimEvery, between batches,
-// so that trimming never delays an answer already due.
-//
-// Unlike SQLite's writer, it does not trim whenever the queue is empty:
-// with a network round trip per batch the callers are all waiting for
-// their answers then, so the queue is nearly always empty, and trimming
-// after every batch (an index walk of HistoryLimit rows per room) cut
-// throughput by three quarters. History hides what awaits trimming.
-func (s *Postgres) writeLoop() {
-	defer close(s.writerDone)
-	var (
-		batch = make([]*appendReq, 0, maxBatch)
-		tr    = newPgTrimmer()
-		dirty = tr.dirty
-		// timer fires trimEvery after the last trim. A tick that comes
-		// while nothing is dirty waits in the channel: the first batch
-		// that dirties a room is then trimmed right after it.
-		timer = time.NewTimer(trimEvery)
-	)
-	defer timer.Stop()
-	for {
-		var due <-chan time.Time
-		if len(dirty) > 0 {
-			due = timer.C
-		}
-		select {
-		case r, ok := <-s.appends:
-			if !ok {
-				// Closed: finish the trimming the last batches left, so
-				// that a closed store is within its retention limits.
-				s.trimAll(tr)
-				return
-			}
-			batch = append(batch[:0], r)
-		fill:
-			for len(batch) < maxBatch {
-				select {
-				case r, ok := <-s.appends:
-					if !ok {
-						break fill
-					}
-					batch = append(batch, r)
-				default:
-					break fill
-				}
-			}
-			s.writeBatch(batch, dirty)
-			clear(batch) // let the requests be collected
-		case <-due:
-			// Under load both cases are ready and select picks one at
-			// random, so a due trim waits for a batch or two at most.
-			s.trimLogged(tr)
-			timer.Reset(trimEvery)
-		}
-	}
-}
-
-// writeBatch stores batch, answers every request and adds the rooms it
-// stored messages in to dirty. A request whose ctx has ended is answered
-// with ctx's error and not stored; a duplicate id fails only its own
-// request; any other failure fails the whole batch.
-func (s *Postgres) writeBatch(batch []*appendReq, dirty map[string]struct{}) {
-	errs := make([]error, len(batch))
-	live := 0
-	for i, r := range batch {
-		if errs[i] = r.ctx.Err(); errs[i] == nil {
-			live++
-		}
-	}
-	if live > 0 {
-		if err := s.insertMessages(batch, errs); err != nil {
-			for i := range errs {
-				if errs[i] == nil {
-					errs[i] = err
-				}
-			}
-		}
-	}
-	for i, r := range batch {
-		r.done <- errs[i]
-		if errs[i] == nil {
-			dirty[r.m.Room] = struct{}{}
-		}
-	}
-}
-
-// insertMessages inserts the requests of batch whose errs entry is nil in
-// one INSERT (its own transaction, one round trip), setting errs to
-// ErrExists for duplicate ids.
+// insertMessages implements messageBackend in one INSERT (its own
+// transaction, one round trip).
 //
 // The rows go in the order of the batch: the identity's nextval runs as
 // the rows leave the ordered subquery. An id that appears twice in the
@@ -172,10 +79,8 @@ func (s *Postgres) insertMessages(batch []*appendReq, errs []error) error {
 }
 
 // pgTrimmer is the retention state of the writer goroutine, which alone
-// uses it.
+// uses it (through trim).
 type pgTrimmer struct {
-	// dirty holds the rooms appended to since their last trim.
-	dirty map[string]struct{}
 	// cuts maps a room to the seq below which this node's last trim of
 	// it deleted every row. The next trim of the room starts there:
 	// deleted rows stay in the room's index range until VACUUM, and
@@ -195,57 +100,25 @@ const (
 	cutsMax = 4096
 )
 
-func newPgTrimmer() *pgTrimmer {
-	return &pgTrimmer{dirty: make(map[string]struct{}), cuts: make(map[string]int64)}
-}
-
-// trimAll trims until nothing is dirty, waiting for other nodes' trims,
-// and gives up on a failure or after pgWriteTimeout.
-func (s *Postgres) trimAll(tr *pgTrimmer) {
-	deadline := time.Now().Add(pgWriteTimeout)
-	for len(tr.dirty) > 0 {
-		switch err := s.trim(tr); {
-		case err == errTrimBusy && time.Now().Before(deadline):
-			time.Sleep(10 * time.Millisecond)
-		case err != nil:
-			s.log.Error("store: trim history on close", "err", err, "rooms", len(tr.dirty))
-			return
-		}
-	}
-}
-
-// trimLogged runs trim, logging a failure (the rooms stay dirty and are
-// tried again at the next trim). Finding another node trimming is no
-// failure.
-func (s *Postgres) trimLogged(tr *pgTrimmer) {
-	if err := s.trim(tr); err != nil && err != errTrimBusy {
-		s.log.Error("store: trim history", "err", err, "rooms", len(tr.dirty))
-	}
-}
-
 // trimLockKey is the advisory lock key a node holds while it trims.
 const trimLockKey int64 = migrationLockKey + 1
 
-// errTrimBusy is trim's error when another node is trimming.
-var errTrimBusy = errors.New("store: another node is trimming")
-
-// trim applies retention in one transaction: up to trimRooms dirty rooms
-// keep their newest historyLimit messages (and leave dirty), and, with a
-// max age, up to ageChunk messages older than it go. Both deletes walk an
-// index (messages_room_seq from the room's cut, messages_ts).
+// trim implements messageBackend. Both deletes walk an index
+// (messages_room_seq from the room's cut, messages_ts).
 //
 // The transaction first tries the trim advisory lock and gives up with
 // errTrimBusy when another node holds it: two nodes deleting the same
 // rooms' rows at once would wait for each other's row locks, or deadlock.
 // Skipping costs nothing, since History hides what awaits trimming and
 // the rooms stay dirty for the next pass.
-func (s *Postgres) trim(tr *pgTrimmer) error {
+func (s *Postgres) trim(dirty map[string]struct{}) error {
+	tr := &s.trims
 	if tr.passes++; tr.passes%cutsReset == 0 || len(tr.cuts) > cutsMax {
 		clear(tr.cuts)
 	}
-	n := min(len(tr.dirty), trimRooms)
+	n := min(len(dirty), trimRooms)
 	rooms, from := make([]string, 0, n), make([]int64, 0, n)
-	for room := range tr.dirty {
+	for room := range dirty {
 		if len(rooms) == n {
 			break
 		}
@@ -293,7 +166,7 @@ func (s *Postgres) trim(tr *pgTrimmer) error {
 		return err
 	}
 	for _, room := range rooms {
-		delete(tr.dirty, room)
+		delete(dirty, room)
 	}
 	for room, cut := range cuts {
 		tr.cuts[room] = cut

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,90 +47,21 @@ func openPg(t *testing.T, url string, opts Options) *Postgres {
 // testPgTrimDeletesRows checks that retention deletes rows, not only
 // hides them from History: Close finishes trimming.
 func testPgTrimDeletesRows(t *testing.T, url string) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := openPg(t, url, Options{HistoryLimit: 5, HistoryMaxAge: time.Hour, Now: func() time.Time { return now }})
-	add := func(room string, i int, ts time.Time) {
-		t.Helper()
-		if err := s.AppendMessage(t.Context(), Message{ID: fmt.Sprintf("%s%d", room, i), Room: room, TS: ts}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := range 20 {
-		add("a", i, now)
-	}
-	for i := range 3 {
-		add("b", i, now.Add(-2*time.Hour))
-	}
-	add("b", 3, now)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s = openPg(t, url, Options{})
-	rows, err := s.pool.Query(t.Context(), `SELECT room || ':' || count(*) || ':' || min(id) FROM messages GROUP BY room ORDER BY room`)
+	fillBeyondRetention(t, openPg(t, url, trimOptions))
+	s := openPg(t, url, Options{})
+	rows, err := s.pool.Query(t.Context(), roomCountsQuery)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if want := "[a:5:a15 b:1:b3]"; fmt.Sprint(got) != want {
-		t.Fatalf("rows per room %v; want %s", got, want)
-	}
+	defer rows.Close()
+	wantTrimmedRooms(t, rows)
 }
 
-// testPgBatchOrderAndDuplicates hands one batch to writeBatch, so that
-// the batching is known: the rows keep the batch order, a duplicate
-// within the batch fails all but its first request (whose message is the
-// one stored), a stored id fails, and a canceled request is skipped.
+// testPgBatchOrderAndDuplicates runs testBatchOrderAndDuplicates on
+// PostgreSQL.
 func testPgBatchOrderAndDuplicates(t *testing.T, url string) {
 	s := openPg(t, url, Options{})
-	if err := s.AppendMessage(t.Context(), Message{ID: "old", Room: "r", Text: "old"}); err != nil {
-		t.Fatal(err)
-	}
-	canceled, cancel := context.WithCancel(t.Context())
-	cancel()
-	req := func(ctx context.Context, id, text string) *appendReq {
-		return &appendReq{ctx: ctx, m: Message{ID: id, Room: "r", Text: text, TS: time.Now()}, done: make(chan error, 1)}
-	}
-	batch := []*appendReq{
-		req(t.Context(), "m5", "first m5"),
-		req(t.Context(), "m3", ""),
-		req(t.Context(), "old", "again"),
-		req(canceled, "gone", ""),
-		req(t.Context(), "m5", "second m5"),
-		req(t.Context(), "m1", ""),
-	}
-	dirty := map[string]struct{}{}
-	s.writeBatch(batch, dirty)
-	want := []error{nil, nil, ErrExists, context.Canceled, ErrExists, nil}
-	for i, r := range batch {
-		if err := <-r.done; !errors.Is(err, want[i]) || (want[i] == nil && err != nil) {
-			t.Errorf("request %d (%s): %v; want %v", i, r.m.ID, err, want[i])
-		}
-	}
-	if _, ok := dirty["r"]; !ok || len(dirty) != 1 {
-		t.Errorf("dirty = %v", dirty)
-	}
-	page, _, err := s.History(t.Context(), "r", "", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, m := range page {
-		got = append(got, m.ID+"/"+m.Text)
-	}
-	if want := []string{"old/old", "m5/first m5", "m3/", "m1/"}; !slices.Equal(got, want) {
-		t.Fatalf("history %v; want %v", got, want)
-	}
+	testBatchOrderAndDuplicates(t, s, s.writer)
 }
 
 // testPgConcurrentMigrations opens several stores on a new database at

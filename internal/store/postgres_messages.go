@@ -2,12 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -20,43 +17,13 @@ import (
 // holds a NUL byte; such a message is refused here (not ErrExists), so
 // that it cannot fail the batch of the appends queued with it.
 func (s *Postgres) AppendMessage(ctx context.Context, m Message) error {
-	if m.ID == "" || m.Room == "" {
-		return errors.New("store: message id and room are required")
+	if err := checkMessage(m); err != nil {
+		return err
 	}
 	if !pgText(m.ID, m.Room, m.UserID, m.UserName, m.Text) {
 		return errText
 	}
-	if m.TS.IsZero() {
-		m.TS = s.now()
-	}
-	r := &appendReq{ctx: ctx, m: m, done: make(chan error, 1)}
-	if err := s.enqueue(ctx, r); err != nil {
-		return err
-	}
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// enqueue hands r to the writer. It holds closeMu read-locked while it
-// waits for room in the queue, so that Close cannot close the queue under
-// it; the writer keeps draining meanwhile, so Close waits at most for the
-// queue to move.
-func (s *Postgres) enqueue(ctx context.Context, r *appendReq) error {
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
-	select {
-	case s.appends <- r:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.writer.append(ctx, m)
 }
 
 // historyCutoff is the age bound History applies: -infinity without a
@@ -81,15 +48,11 @@ func (s *Postgres) History(ctx context.Context, room, beforeID string, limit int
 		}
 		return []Message{}, false, nil // no room has that name
 	}
-	before := int64(math.MaxInt64)
-	if beforeID != "" {
-		err := s.pool.QueryRow(ctx, `SELECT seq FROM messages WHERE id = $1 AND room = $2`, beforeID, room).Scan(&before)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, false, ErrNotFound
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("store: history: %w", err)
-		}
+	before, err := cursorSeq("history", beforeID, func(seq *int64) error {
+		return s.pool.QueryRow(ctx, `SELECT seq FROM messages WHERE id = $1 AND room = $2`, beforeID, room).Scan(seq)
+	})
+	if err != nil {
+		return nil, false, err
 	}
 	// The subquery finds the oldest seq the count limit keeps; both it
 	// and the outer query walk messages_room_seq.
@@ -103,22 +66,18 @@ func (s *Postgres) History(ctx context.Context, room, beforeID string, limit int
 		return nil, false, fmt.Errorf("store: history: %w", err)
 	}
 	defer rows.Close()
-	out := make([]Message, 0, limit+1)
-	for rows.Next() {
+	out, err := collectRows("history", rows, limit+1, func(row scanner) (Message, error) {
 		m := Message{Room: room}
-		if err := rows.Scan(&m.ID, &m.UserID, &m.UserName, &m.Text, &m.TS); err != nil {
-			return nil, false, fmt.Errorf("store: history: %w", err)
+		if err := row.Scan(&m.ID, &m.UserID, &m.UserName, &m.Text, &m.TS); err != nil {
+			return Message{}, fmt.Errorf("store: history: %w", err)
 		}
 		m.TS = m.TS.UTC()
-		out = append(out, m)
+		return m, nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("store: history: %w", err)
-	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
+	out, more := cutPage(out, limit)
 	slices.Reverse(out)
 	return out, more, nil
 }

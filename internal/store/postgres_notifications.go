@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,31 +12,28 @@ import (
 // data::text reads json back as the stored text, byte for byte.
 const pgNotificationColumns = `id, user_id, type, title, body, data::text, ts, read_at`
 
+func pgScanNotification(row scanner) (Notification, error) {
+	var (
+		n      Notification
+		data   *string
+		readAt *time.Time
+	)
+	if err := row.Scan(&n.ID, &n.UserID, &n.Type, &n.Title, &n.Body, &data, &n.TS, &readAt); err != nil {
+		return Notification{}, fmt.Errorf("store: read notification: %w", err)
+	}
+	if data != nil {
+		n.Data = json.RawMessage(*data)
+	}
+	n.TS = n.TS.UTC()
+	if readAt != nil {
+		n.ReadAt = readAt.UTC()
+	}
+	return n, nil
+}
+
 func pgScanNotifications(rows pgx.Rows) ([]Notification, error) {
 	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var (
-			n      Notification
-			data   *string
-			readAt *time.Time
-		)
-		if err := rows.Scan(&n.ID, &n.UserID, &n.Type, &n.Title, &n.Body, &data, &n.TS, &readAt); err != nil {
-			return nil, fmt.Errorf("store: read notification: %w", err)
-		}
-		if data != nil {
-			n.Data = json.RawMessage(*data)
-		}
-		n.TS = n.TS.UTC()
-		if readAt != nil {
-			n.ReadAt = readAt.UTC()
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read notifications: %w", err)
-	}
-	return out, nil
+	return collectRows("read notifications", rows, 0, pgScanNotification)
 }
 
 // AddNotifications implements Notifications. ID and UserID are required
@@ -60,11 +55,8 @@ func (s *Postgres) AddNotifications(ctx context.Context, ns []Notification) erro
 		now                               = s.now()
 	)
 	for i, n := range ns {
-		if n.ID == "" || n.UserID == "" {
-			return errors.New("store: notification id and user id are required")
-		}
-		if len(n.Data) > 0 && !json.Valid(n.Data) {
-			return fmt.Errorf("store: notification %q: data is not valid JSON", n.ID)
+		if err := checkNotification(n); err != nil {
+			return err
 		}
 		if !pgText(n.ID, n.UserID, n.Type, n.Title, n.Body, string(n.Data)) {
 			return fmt.Errorf("store: notification %q: %w", n.ID, errText)
@@ -128,16 +120,12 @@ func (s *Postgres) ListNotifications(ctx context.Context, userID, beforeID strin
 		}
 		return nil, false, nil
 	}
-	before := int64(math.MaxInt64)
-	if beforeID != "" {
-		err := s.pool.QueryRow(ctx,
-			`SELECT seq FROM notifications WHERE id = $1 AND user_id = $2`, beforeID, userID).Scan(&before)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, false, ErrNotFound
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("store: list notifications: %w", err)
-		}
+	before, err := cursorSeq("list notifications", beforeID, func(seq *int64) error {
+		return s.pool.QueryRow(ctx,
+			`SELECT seq FROM notifications WHERE id = $1 AND user_id = $2`, beforeID, userID).Scan(seq)
+	})
+	if err != nil {
+		return nil, false, err
 	}
 	rows, err := s.pool.Query(ctx,
 		`SELECT `+pgNotificationColumns+` FROM notifications
@@ -150,10 +138,7 @@ func (s *Postgres) ListNotifications(ctx context.Context, userID, beforeID strin
 	if err != nil {
 		return nil, false, err
 	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
+	out, more := cutPage(out, limit)
 	return out, more, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,62 +24,24 @@ const busyTimeout = 5 * time.Second
 
 // SQLite is the SQLite implementation of [Store].
 type SQLite struct {
-	db  *sql.DB
-	now func() time.Time
-	log *slog.Logger
-
-	historyLimit  int
-	historyMaxAge time.Duration
-
-	// appends feeds the single writer goroutine (see batch.go). Senders
-	// hold closeMu read-locked while sending, so that Close, which sets
-	// closed and closes appends under the write lock, never races a send.
-	appends    chan *appendReq
-	closeMu    sync.RWMutex
-	closed     bool
-	writerDone chan struct{}
-	closeOnce  sync.Once
-	closeErr   error
+	settings
+	db *sql.DB
+	// writer is the message append queue and its goroutine (writer.go,
+	// batch.go).
+	writer    *appendWriter
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ Store = (*SQLite)(nil)
-
-// Options configure [Open]. The zero value gives the defaults.
-type Options struct {
-	// Now is the clock for created and revoked times; nil means time.Now.
-	Now func() time.Time
-	// HistoryLimit is how many messages are kept per room (HISTORY_LIMIT);
-	// zero means 1000.
-	HistoryLimit int
-	// HistoryMaxAge drops messages older than this (HISTORY_MAX_AGE); zero
-	// keeps them regardless of age.
-	HistoryMaxAge time.Duration
-	// Log receives failures of background work (history trimming) that no
-	// caller could be told about; nil discards them.
-	Log *slog.Logger
-}
-
-// defaultHistoryLimit is Options.HistoryLimit's zero-value default.
-const defaultHistoryLimit = 1000
 
 // Open opens (creating if needed) DATA_DIR/rtserver.db, with dataDir
 // created 0700 and the file 0600, applies pending migrations and starts
 // the message writer goroutine, which Close stops.
 func Open(ctx context.Context, dataDir string, opts Options) (*SQLite, error) {
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	if opts.HistoryLimit < 0 || opts.HistoryMaxAge < 0 {
-		return nil, errors.New("store: negative history limit or max age")
-	}
-	limit := opts.HistoryLimit
-	if limit == 0 {
-		limit = defaultHistoryLimit
-	}
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	set, err := opts.settings()
+	if err != nil {
+		return nil, err
 	}
 	if dataDir == "" {
 		return nil, errors.New("store: empty data directory")
@@ -108,17 +69,12 @@ func Open(ctx context.Context, dataDir string, opts Options) (*SQLite, error) {
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &SQLite{
-		db: db, now: now, log: log,
-		historyLimit: limit, historyMaxAge: opts.HistoryMaxAge,
-		appends:    make(chan *appendReq, appendQueue),
-		writerDone: make(chan struct{}),
-	}
+	s := &SQLite{settings: set, db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	go s.writeLoop()
+	s.writer = startWriter(s, s.now, s.log, trimWhenDrained)
 	return s, nil
 }
 
@@ -260,8 +216,6 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) error {
 
 const userColumns = `id, username, display_name, password_hash, teams, roles, created_at`
 
-type scanner interface{ Scan(...any) error }
-
 func scanUser(row scanner) (User, error) {
 	var (
 		u            User
@@ -301,18 +255,7 @@ func (s *SQLite) ListUsers(ctx context.Context) ([]User, error) {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
 	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
-	}
-	return out, nil
+	return collectRows("list users", rows, 0, scanUser)
 }
 
 // CreateSession implements Store.
@@ -525,11 +468,7 @@ func (s *SQLite) Ping(ctx context.Context) error {
 // closes the database. Calling it again returns the first result.
 func (s *SQLite) Close() error {
 	s.closeOnce.Do(func() {
-		s.closeMu.Lock()
-		s.closed = true
-		close(s.appends)
-		s.closeMu.Unlock()
-		<-s.writerDone
+		s.writer.close()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
