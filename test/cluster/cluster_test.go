@@ -1,0 +1,348 @@
+//go:build e2e
+
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"rtserver/internal/store/pgtest"
+	"rtserver/socketio/redisadapter/redistest"
+	"rtserver/test/server/harness"
+)
+
+// Secrets of the test cluster: known, so the Node scripts can use them.
+const (
+	jwtSecret  = "cluster-secret-0123456789abcdef0123456789abcdef"
+	publishKey = "cluster-publish-key-0123456789"
+)
+
+// presenceTTL is PRESENCE_TTL on every node: how long a killed node's users stay online.
+const presenceTTL = 3 * time.Second
+
+//go:embed nginx.conf.tmpl
+var nginxConf string
+
+// cluster is redis-server, one PostgreSQL database and the nodes sharing them.
+type cluster struct {
+	t     *testing.T
+	Redis *redistest.Server
+	DB    string
+	env   map[string]string
+	Nodes map[string]*harness.Server
+}
+
+// startCluster starts redis-server, a PostgreSQL database and nodes a and b (DEMO=1,
+// the same JWT_SECRET), with extra added to every node's environment.
+func startCluster(t *testing.T, extra map[string]string) *cluster {
+	t.Helper()
+	requireTools(t, "redis-server")
+	rs := redistest.Start(t)
+	pg := pgtest.New(t)
+	c := &cluster{t: t, Redis: rs, DB: pg.NewDatabase(t), Nodes: map[string]*harness.Server{}}
+	c.env = map[string]string{
+		"DEMO":                 "1",
+		"JWT_SECRET":           jwtSecret,
+		"PUBLISH_API_KEYS":     publishKey,
+		"REDIS_URL":            rs.URL() + "/0",
+		"DATABASE_URL":         c.DB,
+		"PRESENCE_TTL":         presenceTTL.String(),
+		"TRUSTED_PROXIES":      "127.0.0.1",
+		"EVENT_RATE":           "1000",
+		"EVENT_BURST":          "1000",
+		"MAX_SOCKETS_PER_USER": "0",
+		"LOG_LEVEL":            "info",
+	}
+	for k, v := range extra {
+		c.env[k] = v
+	}
+	// One after the other: both seed the demo users into the same empty database.
+	c.startNode("a")
+	c.startNode("b")
+	return c
+}
+
+// startNode starts node id (NODE_ID=id) and returns it.
+func (c *cluster) startNode(id string) *harness.Server {
+	c.t.Helper()
+	env := map[string]string{"NODE_ID": id}
+	for k, v := range c.env {
+		env[k] = v
+	}
+	s := harness.Start(c.t, serverBin, env)
+	c.Nodes[id] = s
+	return s
+}
+
+// hostPort is the host:port of a node's URL.
+func hostPort(s *harness.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+
+// requireTools fails the test when a program the suite drives is missing.
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is required for the cluster suite (make setup-apt / make setup-node): %v", tool, err)
+		}
+	}
+}
+
+// requireNodeModules fails the test when test/node_modules lacks a package the scripts use.
+func requireNodeModules(t *testing.T) {
+	t.Helper()
+	requireTools(t, "node")
+	for _, pkg := range []string{"socket.io", "socket.io-client", "@socket.io/redis-adapter", "@socket.io/redis-emitter", "redis"} {
+		if _, err := os.Stat(filepath.Join("..", "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("test/node_modules/%s is missing: run `make setup-node` (or `cd test && npm ci`): %v", pkg, err)
+		}
+	}
+}
+
+// nginx is an nginx master process this test started, with its own prefix directory.
+type nginx struct {
+	URL  string
+	Dir  string
+	cmd  *exec.Cmd
+	done chan error
+	once sync.Once
+}
+
+// startNginx renders nginx.conf.tmpl for nodes a and b into a temp dir, starts nginx in
+// the foreground on a free port and waits until it answers. It is stopped (SIGQUIT by
+// PID, then SIGKILL) at cleanup.
+func startNginx(t *testing.T, a, b *harness.Server) *nginx {
+	t.Helper()
+	requireTools(t, "nginx")
+	dir := t.TempDir()
+	port := freePort(t)
+	tmpl := template.Must(template.New("nginx.conf").Parse(nginxConf))
+	var conf bytes.Buffer
+	if err := tmpl.Execute(&conf, map[string]any{
+		"Dir": dir, "Port": port, "A": hostPort(a), "B": hostPort(b), "Root": os.Geteuid() == 0,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, conf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("nginx", "-p", dir, "-c", confPath, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start nginx: %v", err)
+	}
+	n := &nginx{URL: "http://127.0.0.1:" + strconv.Itoa(port), Dir: dir, cmd: cmd, done: make(chan error, 1)}
+	go func() { n.done <- cmd.Wait() }()
+	t.Cleanup(func() { n.stop(t) })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(n.URL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return n
+			}
+		}
+		select {
+		case err := <-n.done:
+			n.done <- err
+			elog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx exited: %v\n%s\n%s", err, out.String(), elog)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx on %s did not answer /healthz: %v", n.URL, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGQUIT (graceful) to the master's PID and waits, then SIGKILL.
+func (n *nginx) stop(t *testing.T) {
+	n.once.Do(func() {
+		if err := syscall.Kill(n.cmd.Process.Pid, syscall.SIGQUIT); err != nil && !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("stop nginx: %v", err)
+		}
+		select {
+		case <-n.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(n.cmd.Process.Pid, syscall.SIGKILL)
+			<-n.done
+		}
+	})
+}
+
+// accessLog returns the lines of nginx's access log (log_format rt).
+func (n *nginx) accessLog(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(n.Dir, "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// nodeTimeout bounds a `node --test` run (a hang guard; the cases bound their waits).
+const nodeTimeout = 2 * time.Minute
+
+// runNode runs `node --test file` (the cases matching pattern, all when empty) in this directory with env added, streams its output
+// to the test log, and fails when node exits non-zero. node runs in its own process
+// group so that group (only processes this test started) is killed on a hang.
+func runNode(t *testing.T, file, pattern string, env map[string]string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
+	defer cancel()
+	args := []string{"--test", "--test-concurrency=1", "--test-reporter=spec"}
+	if pattern != "" {
+		args = append(args, "--test-name-pattern="+pattern)
+	}
+	if p := os.Getenv("E2E_TEST_NAME_PATTERN"); p != "" {
+		args = append(args, "--test-name-pattern="+p)
+	}
+	args = append(args, file)
+	cmd := exec.CommandContext(ctx, "node", args...)
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	out := &lineLogger{t: t}
+	cmd.Stdout = out
+	cmd.Stderr = out
+	err := cmd.Run()
+	out.flush()
+	if ctx.Err() != nil {
+		t.Fatalf("node --test %s did not finish within %v", file, nodeTimeout)
+	}
+	if err != nil {
+		t.Fatalf("node --test %s failed: %v (the failing cases are in the log above)", file, err)
+	}
+}
+
+// lineLogger writes each complete line of a child's output to the test log.
+type lineLogger struct {
+	t   *testing.T
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		l.t.Log(string(l.buf[:i]))
+		l.buf = l.buf[i+1:]
+	}
+	return len(p), nil
+}
+
+func (l *lineLogger) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buf) > 0 {
+		l.t.Log(string(l.buf))
+		l.buf = nil
+	}
+}
+
+// httpc is the suite's HTTP client: short timeouts, so a stuck node fails a check
+// instead of hanging it.
+var httpc = &http.Client{Timeout: 5 * time.Second}
+
+// login logs a demo user in at base and returns the token.
+func login(t testing.TB, base, user string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"username":%q,"password":%q}`, user, user+"-pass")
+	res, err := httpc.Post(base+"/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK || out.Token == "" {
+		t.Fatalf("login %s: HTTP %d %v", user, res.StatusCode, err)
+	}
+	return out.Token
+}
+
+// readyz returns the status /readyz answers ("ready", "degraded"), or "HTTP n" / the
+// error text.
+func readyz(base string) string {
+	res, err := httpc.Get(base + "/readyz")
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	defer res.Body.Close()
+	var out struct {
+		Status string `json:"status"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode != http.StatusOK {
+		return "HTTP " + strconv.Itoa(res.StatusCode)
+	}
+	return out.Status
+}
+
+// metric returns the value of an unlabelled sample (e.g. go_goroutines) on GET /metrics.
+func metric(t testing.TB, base, name string) float64 {
+	t.Helper()
+	res, err := httpc.Get(base + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("metric %s: %q", name, line)
+			}
+			return f
+		}
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	t.Fatalf("metric %s not found on %s/metrics", name, base)
+	return 0
+}
