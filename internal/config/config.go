@@ -147,7 +147,8 @@ type Config struct {
 	NodeID string
 	// PresenceTTL is how long a node's presence entries outlive it
 	// (PRESENCE_TTL, with REDIS_URL): a crashed node's users are
-	// announced offline after at most this. Default 30s.
+	// announced offline within PresenceTTL plus a third of it (the
+	// refresh period). Default 30s.
 	PresenceTTL time.Duration
 	// RecoveryWindow is how long a client that lost its connection can
 	// come back with its socket id, rooms and missed messages (connection
