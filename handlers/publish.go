@@ -51,6 +51,9 @@ type PublishDeps struct {
 	IO       *socketio.Server
 	// Observer counts stored notifications; nil counts nothing.
 	Observer Observer
+	// Shared, when set (several nodes), also counts recipients connected
+	// to other nodes as online.
+	Shared rooms.Shared
 }
 
 // publishRequest is a validated publish body.
@@ -273,7 +276,7 @@ func Publish(d PublishDeps) gin.HandlerFunc {
 				return
 			}
 		}
-		online := d.deliver(ns)
+		online := d.deliver(ctx, ns)
 		log.InfoContext(ctx, "published", "by", who, "type", req.Type, "stored", len(ns), "online", online)
 		writeJSON(c, http.StatusAccepted, gin.H{"ids": ids, "online": online, "stored": len(ns)})
 	}
@@ -317,13 +320,23 @@ func (d PublishDeps) recipients(ctx context.Context, req publishRequest) ([]stri
 }
 
 // deliver emits each stored notification to its recipient's sockets on
-// /notifications and returns how many recipients were connected.
-func (d PublishDeps) deliver(ns []store.Notification) int {
+// /notifications (on every node, through the adapter) and returns how many
+// recipients were connected: to /notifications here, or to any namespace
+// of another node as the shared presence knows.
+func (d PublishDeps) deliver(ctx context.Context, ns []store.Notification) int {
 	nsp := d.IO.Of(NotificationsNamespace)
 	obs := orNop(d.Observer)
+	elsewhere := map[string]bool{}
+	if d.Shared != nil {
+		if ms, err := d.Shared.Members(ctx, rooms.OnlineRoom); err == nil {
+			for _, m := range ms {
+				elsewhere[m.ID] = true
+			}
+		}
+	}
 	online := 0
 	for _, n := range ns {
-		connected := d.Sockets.UserSocketsIn(n.UserID, NotificationsNamespace) > 0
+		connected := d.Sockets.UserSocketsIn(n.UserID, NotificationsNamespace) > 0 || elsewhere[n.UserID]
 		if connected {
 			online++
 		}

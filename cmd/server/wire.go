@@ -228,6 +228,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			Sockets:  sockets,
 			IO:       io,
 			Observer: mx,
+			Shared:   shared,
 		},
 		Observer: mx,
 		Metrics:  mx.Handler(),
