@@ -123,10 +123,23 @@ func newHandler(log *slog.Logger) (http.Handler, func(context.Context) error, er
 	return mux, shutdown, nil
 }
 
+// authDelay separates the `auth` event from the CONNECT reply on the wire. The
+// official Socket.IO v5 suite waits for each message with a listener it adds only
+// after the previous message was handled, so when both frames arrive in one TCP
+// read it loses the second. Node's server writes the event in a later tick; the
+// engine writes queued frames back to back, so the application waits a moment.
+const authDelay = 5 * time.Millisecond
+
+// emitAuth sends the `auth` event: the CONNECT payload as received.
+func emitAuth(s *socketio.Socket) {
+	auth := s.Handshake().Auth
+	time.AfterFunc(authDelay, func() { _ = s.Emit("auth", auth) })
+}
+
 // setupSocketIO wires the namespaces of PROTOCOL_CONFORMANCE.md section 4.
 func setupSocketIO(sio *socketio.Server) {
 	sio.OnConnection(func(s *socketio.Socket) {
-		_ = s.Emit("auth", s.Handshake().Auth)
+		emitAuth(s)
 		s.On("message", func(s *socketio.Socket, args socketio.Args, _ socketio.Ack) {
 			_ = s.Emit("message-back", args)
 		})
@@ -136,9 +149,7 @@ func setupSocketIO(sio *socketio.Server) {
 			}
 		})
 	})
-	sio.Of("/custom").OnConnection(func(s *socketio.Socket) {
-		_ = s.Emit("auth", s.Handshake().Auth)
-	})
+	sio.Of("/custom").OnConnection(emitAuth)
 }
 
 // echoHandler is the raw Engine.IO application: every message goes back unchanged.
