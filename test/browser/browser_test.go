@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"rtserver/test/server/harness"
+	"rtserver/test/harness"
 )
 
 const chromium = "/usr/bin/chromium"

@@ -23,6 +23,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"rtserver/socketio/redisadapter/redistest"
+	"rtserver/test/harness"
 )
 
 // Benchmark sizes; see bench.sh.
@@ -53,7 +54,7 @@ func TestBench(t *testing.T) {
 		t.Skip("the cluster benchmark runs with CLUSTER_BENCH=1 (test/cluster/bench.sh)")
 	}
 	requireNodeModules(t)
-	requireTools(t, "redis-server")
+	harness.RequireTools(t, "redis-server")
 	dir := t.TempDir()
 	gobin := filepath.Join(dir, "benchserver")
 	if out, err := exec.Command("go", "build", "-o", gobin, "rtserver/test/cluster/benchserver").CombinedOutput(); err != nil {

@@ -5,7 +5,6 @@ package cluster
 import (
 	"bufio"
 	"bytes"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -26,7 +25,7 @@ import (
 
 	"rtserver/internal/store/pgtest"
 	"rtserver/socketio/redisadapter/redistest"
-	"rtserver/test/server/harness"
+	"rtserver/test/harness"
 )
 
 // Secrets of the test cluster: known, so the Node scripts can use them.
@@ -54,7 +53,7 @@ type cluster struct {
 // the same JWT_SECRET), with extra added to every node's environment.
 func startCluster(t *testing.T, extra map[string]string) *cluster {
 	t.Helper()
-	requireTools(t, "redis-server")
+	harness.RequireTools(t, "redis-server")
 	rs := redistest.Start(t)
 	pg := pgtest.New(t)
 	c := &cluster{t: t, Redis: rs, DB: pg.NewDatabase(t), Nodes: map[string]*harness.Server{}}
@@ -95,25 +94,10 @@ func (c *cluster) startNode(id string) *harness.Server {
 // hostPort is the host:port of a node's URL.
 func hostPort(s *harness.Server) string { return strings.TrimPrefix(s.URL, "http://") }
 
-// requireTools fails the test when a program the suite drives is missing.
-func requireTools(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is required for the cluster suite (make setup-apt / make setup-node): %v", tool, err)
-		}
-	}
-}
-
-// requireNodeModules fails the test when test/node_modules lacks a package the scripts use.
+// requireNodeModules fails the test when node or a package the scripts use is missing.
 func requireNodeModules(t *testing.T) {
 	t.Helper()
-	requireTools(t, "node")
-	for _, pkg := range []string{"socket.io", "socket.io-client", "@socket.io/redis-adapter", "@socket.io/redis-emitter", "redis"} {
-		if _, err := os.Stat(filepath.Join("..", "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("test/node_modules/%s is missing: run `make setup-node` (or `cd test && npm ci`): %v", pkg, err)
-		}
-	}
+	harness.RequireNodeModules(t, "socket.io", "socket.io-client", "@socket.io/redis-adapter", "@socket.io/redis-emitter", "redis")
 }
 
 // nginx is an nginx master process this test started, with its own prefix directory.
@@ -130,7 +114,7 @@ type nginx struct {
 // PID, then SIGKILL) at cleanup.
 func startNginx(t *testing.T, a, b *harness.Server) *nginx {
 	t.Helper()
-	requireTools(t, "nginx")
+	harness.RequireTools(t, "nginx")
 	dir := t.TempDir()
 	port := freePort(t)
 	tmpl := template.Must(template.New("nginx.conf").Parse(nginxConf))
@@ -212,74 +196,11 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// nodeTimeout bounds a `node --test` run (a hang guard; the cases bound their waits).
-const nodeTimeout = 2 * time.Minute
-
-// runNode runs `node --test file` (the cases matching pattern, all when empty) in this directory with env added, streams its output
-// to the test log, and fails when node exits non-zero. node runs in its own process
-// group so that group (only processes this test started) is killed on a hang.
+// runNode runs `node --test file` here, one file at a time, with the cases matching
+// pattern (all when empty) and env added; see harness.RunNodeTest.
 func runNode(t *testing.T, file, pattern string, env map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
-	defer cancel()
-	args := []string{"--test", "--test-concurrency=1", "--test-reporter=spec"}
-	if pattern != "" {
-		args = append(args, "--test-name-pattern="+pattern)
-	}
-	if p := os.Getenv("E2E_TEST_NAME_PATTERN"); p != "" {
-		args = append(args, "--test-name-pattern="+p)
-	}
-	args = append(args, file)
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
-	out := &lineLogger{t: t}
-	cmd.Stdout = out
-	cmd.Stderr = out
-	err := cmd.Run()
-	out.flush()
-	if ctx.Err() != nil {
-		t.Fatalf("node --test %s did not finish within %v", file, nodeTimeout)
-	}
-	if err != nil {
-		t.Fatalf("node --test %s failed: %v (the failing cases are in the log above)", file, err)
-	}
-}
-
-// lineLogger writes each complete line of a child's output to the test log.
-type lineLogger struct {
-	t   *testing.T
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (l *lineLogger) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
-		}
-		l.t.Log(string(l.buf[:i]))
-		l.buf = l.buf[i+1:]
-	}
-	return len(p), nil
-}
-
-func (l *lineLogger) flush() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.buf) > 0 {
-		l.t.Log(string(l.buf))
-		l.buf = nil
-	}
+	harness.RunNodeTest(t, harness.NodeTest{File: file, Pattern: pattern, Env: env, Serial: true})
 }
 
 // httpc is the suite's HTTP client: short timeouts, so a stuck node fails a check

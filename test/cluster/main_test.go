@@ -5,33 +5,26 @@ package cluster
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"rtserver/test/harness"
 )
 
 // serverBin is cmd/server, built once by TestMain.
 var serverBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cluster-bin-")
+	bin, remove, err := harness.BuildServerTemp()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	serverBin = filepath.Join(dir, "server")
-	cmd := exec.Command("go", "build", "-o", serverBin, "rtserver/cmd/server")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/server: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
+	serverBin = bin
 	code := m.Run()
-	printFigures()
-	os.RemoveAll(dir)
+	figures.Print(os.Stdout, "cluster figures")
+	remove()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -41,34 +34,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// figure is one recorded measurement.
-type figure struct {
-	Scenario, Name, Value string
-}
-
-var figures struct {
-	mu   sync.Mutex
-	rows []figure
-}
+// figures are the suite's measurements, printed by TestMain.
+var figures = &harness.Figures{ScenarioWidth: 14, NameWidth: 46}
 
 // record logs a figure and keeps it for the table TestMain prints.
 func record(t testing.TB, scenario, name, format string, args ...any) {
 	t.Helper()
-	v := fmt.Sprintf(format, args...)
-	t.Logf("FIGURE %-14s %-46s %s", scenario, name, v)
-	figures.mu.Lock()
-	figures.rows = append(figures.rows, figure{scenario, name, v})
-	figures.mu.Unlock()
-}
-
-func printFigures() {
-	figures.mu.Lock()
-	defer figures.mu.Unlock()
-	if len(figures.rows) == 0 {
-		return
-	}
-	fmt.Println("\n=== cluster figures ===")
-	for _, f := range figures.rows {
-		fmt.Printf("%-14s | %-46s | %s\n", f.Scenario, f.Name, f.Value)
-	}
+	figures.Record(t, scenario, name, format, args...)
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"rtserver/test/harness"
 )
 
 // scale is the size of every scenario; FAULTS_SCALE picks ci (default) or full.
@@ -61,53 +63,25 @@ func currentScale() scale {
 }
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "faults-bin-")
+	bin, remove, err := harness.BuildServerTemp()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	serverBin, err = buildServer(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
+	serverBin = bin
 	code := m.Run()
-	printFigures()
-	os.RemoveAll(dir)
+	figures.Print(os.Stdout, "fault figures (FAULTS_SCALE="+currentScale().Name+")")
+	remove()
 	os.Exit(code)
 }
 
-// figure is one recorded measurement.
-type figure struct {
-	Scenario, Name, Value string
-}
-
-var figures struct {
-	mu   sync.Mutex
-	rows []figure
-}
+// figures are the suite's measurements, printed by TestMain.
+var figures = &harness.Figures{ScenarioWidth: 16, NameWidth: 44}
 
 // record logs a figure and keeps it for the table TestMain prints.
 func record(t testing.TB, scenario, name, format string, args ...any) {
 	t.Helper()
-	v := fmt.Sprintf(format, args...)
-	t.Logf("FIGURE %-16s %-44s %s", scenario, name, v)
-	figures.mu.Lock()
-	figures.rows = append(figures.rows, figure{scenario, name, v})
-	figures.mu.Unlock()
-}
-
-func printFigures() {
-	figures.mu.Lock()
-	defer figures.mu.Unlock()
-	if len(figures.rows) == 0 {
-		return
-	}
-	fmt.Printf("\n=== fault figures (FAULTS_SCALE=%s) ===\n", currentScale().Name)
-	for _, f := range figures.rows {
-		fmt.Printf("%-16s | %-44s | %s\n", f.Scenario, f.Name, f.Value)
-	}
+	figures.Record(t, scenario, name, format, args...)
 }
 
 // durations is a set of measured durations.

@@ -323,12 +323,12 @@ func TestFaultsRestart(t *testing.T) {
 	time.Sleep(sc.RestartBefore)
 
 	// SIGTERM mid-traffic, then the same DATA_DIR and port again.
-	termAt := srv.term(t)
+	termAt := srv.Term(t)
 	term.Store(termAt.UnixNano())
-	exitAt := srv.wait(t, 30*time.Second)
+	exitAt := srv.Wait(t, 30*time.Second)
 	env["ADDR"] = fmt.Sprintf("127.0.0.1:%d", srv.Port)
 	srv2 := startServer(t, env)
-	t.Logf("SIGTERM→exit %s, exit→ready %s (listening after %s)", ms(exitAt.Sub(termAt)), ms(srv2.ready.Sub(exitAt)), ms(srv2.ready.Sub(srv2.started)))
+	t.Logf("SIGTERM→exit %s, exit→ready %s (listening after %s)", ms(exitAt.Sub(termAt)), ms(srv2.Ready.Sub(exitAt)), ms(srv2.Ready.Sub(srv2.Started)))
 
 	// Wait until every client is back, then keep the traffic going a little.
 	back := func() int {
@@ -431,7 +431,7 @@ func TestFaultsRestart(t *testing.T) {
 	}
 
 	record(t, name, "clients / rooms", "%d / %d (1 msg per %s each)", n, nRooms, sc.RestartEvery)
-	record(t, name, "server SIGTERM→exit, exit→ready", "%s, %s", ms(exitAt.Sub(termAt)), ms(srv2.ready.Sub(exitAt)))
+	record(t, name, "server SIGTERM→exit, exit→ready", "%s, %s", ms(exitAt.Sub(termAt)), ms(srv2.Ready.Sub(exitAt)))
 	record(t, name, "time until all back (from SIGTERM)", "%s; all %d back after %s", backAll.summary(), n-notBack, ms(allBack))
 	record(t, name, "connections lost / failed reconnects", "%d / %v", drops, failures)
 	record(t, name, "messages sent / acked / stored", "%d / %d / %d", sent, ackedN, storedTotal)

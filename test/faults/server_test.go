@@ -6,23 +6,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"rtserver/test/harness"
 )
 
 // jwtSecret is the HS256 secret every server of the suite runs with (JWT_SECRET), so
@@ -31,22 +27,6 @@ const jwtSecret = "faults-suite-secret-0123456789-abcdefghij"
 
 // serverBin is the cmd/server binary built once by TestMain.
 var serverBin string
-
-// buildServer compiles ./cmd/server into dir.
-func buildServer(dir string) (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	bin := filepath.Join(dir, "server")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/server")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/server: %w\n%s", err, out)
-	}
-	return bin, nil
-}
 
 // mint returns a token for user id valid for an hour.
 func mint(t testing.TB, id string) string {
@@ -80,147 +60,17 @@ func baseEnv(dataDir string) map[string]string {
 	}
 }
 
-// server is one running server process.
+// server is one running server process; stats and metrics read its figures.
 type server struct {
-	URL  string
-	Port int
-	PID  int
-
-	cmd     *exec.Cmd
-	logs    *syncBuffer
-	started time.Time
-	listen  time.Time // the URL line was printed
-	ready   time.Time // /readyz answered 200
-	done    chan struct{}
-	exitErr error
-	exitAt  time.Time
-	once    sync.Once
+	*harness.Server
 }
 
-var urlLine = regexp.MustCompile(`http://127\.0\.0\.1:([0-9]+)/`)
-
-// startServer runs the binary with env and returns once /readyz answers 200. The
-// process is killed (by PID) at cleanup if still running.
+// startServer runs serverBin with env and returns once /readyz answers 200. The
+// process is killed (by PID) at cleanup if still running: the scenarios that test the
+// shutdown do it themselves with Term and Wait.
 func startServer(t testing.TB, env map[string]string) *server {
 	t.Helper()
-	cmd := exec.Command(serverBin)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	s := &server{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = s.logs
-	s.started = time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	s.PID = cmd.Process.Pid
-	t.Cleanup(func() { s.kill() })
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Bytes()
-			s.logs.Write(append(append([]byte{}, line...), '\n'))
-			if m := urlLine.FindSubmatch(line); m != nil {
-				select {
-				case urls <- string(m[1]):
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		s.exitErr = cmd.Wait()
-		s.exitAt = time.Now()
-		close(s.done)
-	}()
-	select {
-	case port := <-urls:
-		s.listen = time.Now()
-		s.Port, _ = strconv.Atoi(port)
-		s.URL = "http://127.0.0.1:" + port
-	case <-s.done:
-		t.Fatalf("server exited before printing its URL: %v\n%s", s.exitErr, tail(s.logs.String(), 4000))
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server printed no URL within 30 s:\n%s", tail(s.logs.String(), 4000))
-	}
-	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := hc.Get(s.URL + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				s.ready = time.Now()
-				return s
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s/readyz never answered 200:\n%s", s.URL, tail(s.logs.String(), 4000))
-	return nil
-}
-
-// term sends SIGTERM to the process.
-func (s *server) term(t testing.TB) time.Time {
-	t.Helper()
-	at := time.Now()
-	if err := syscall.Kill(s.PID, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		t.Fatalf("SIGTERM %d: %v", s.PID, err)
-	}
-	return at
-}
-
-// wait waits up to d for the process to exit and fails the test on a non-zero exit
-// or a timeout (the graceful shutdown is part of what is tested).
-func (s *server) wait(t testing.TB, d time.Duration) time.Time {
-	t.Helper()
-	select {
-	case <-s.done:
-	case <-time.After(d):
-		t.Fatalf("server %d did not exit within %s of SIGTERM", s.PID, d)
-	}
-	if s.exitErr != nil {
-		t.Errorf("server exit after SIGTERM: %v\n%s", s.exitErr, tail(s.logs.String(), 4000))
-	}
-	return s.exitAt
-}
-
-// stop is term plus wait.
-func (s *server) stop(t testing.TB) {
-	t.Helper()
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	s.term(t)
-	s.wait(t, 30*time.Second)
-}
-
-// alive reports whether the process has not exited.
-func (s *server) alive() bool {
-	select {
-	case <-s.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// kill ends the process with SIGKILL (by PID) if it is still running.
-func (s *server) kill() {
-	s.once.Do(func() {
-		if s.alive() {
-			_ = syscall.Kill(s.PID, syscall.SIGKILL)
-			<-s.done
-		}
-	})
+	return &server{harness.Start(t, serverBin, env, harness.KillAtCleanup())}
 }
 
 // procStats are the server figures read from /proc and, when the server exposes
@@ -398,31 +248,6 @@ func waitPortFree(port int, d time.Duration) {
 		c.Close()
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n:]
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1fMiB", float64(b)/(1<<20)) }

@@ -146,8 +146,8 @@ func TestFaultsGracefulShutdown(t *testing.T) {
 
 	time.Sleep(2 * time.Second)
 	termed.Store(true)
-	termAt := srv.term(t)
-	exitAt := srv.wait(t, 30*time.Second)
+	termAt := srv.Term(t)
+	exitAt := srv.Wait(t, 30*time.Second)
 	wg.Wait()
 	close(probeDone)
 	pwg.Wait()

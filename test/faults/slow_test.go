@@ -197,7 +197,7 @@ func TestFaultsSlowConsumer(t *testing.T) {
 	found := false
 	deadline := stallAt.Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		if ev, found = findDisconnect(srv.logs.String(), slowUser); found {
+		if ev, found = findDisconnect(srv.Logs(), slowUser); found {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -176,8 +176,8 @@ func TestFaultsReconnectStorm(t *testing.T) {
 		}()
 	}
 
-	termAt := srv.term(t)
-	exitAt := srv.wait(t, 60*time.Second)
+	termAt := srv.Term(t)
+	exitAt := srv.Wait(t, 60*time.Second)
 	// Every client has seen the port closed before the new process starts.
 	for deadline := time.Now().Add(30 * time.Second); down.Load() < int64(n) && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
@@ -198,7 +198,7 @@ func TestFaultsReconnectStorm(t *testing.T) {
 		t.Errorf("only %d of %d clients were back after 2 minutes", back.Load(), n)
 	}
 	allBack := time.Since(stormAt)
-	alive := srv2.alive()
+	alive := srv2.Alive()
 	hc := &http.Client{Timeout: 5 * time.Second}
 	readyz := 0
 	if r, err := hc.Get(srv2.URL + "/readyz"); err == nil {
@@ -215,7 +215,7 @@ func TestFaultsReconnectStorm(t *testing.T) {
 	}
 	failed := res.failures() + during.failures()
 	record(t, name, "clients", "%d dial at once, then every 100-200 ms", n)
-	record(t, name, "server SIGTERM→exit, exit→ready", "%s, %s", ms(exitAt.Sub(termAt)), ms(srv2.ready.Sub(exitAt)))
+	record(t, name, "server SIGTERM→exit, exit→ready", "%s, %s", ms(exitAt.Sub(termAt)), ms(srv2.Ready.Sub(exitAt)))
 	record(t, name, "attempts during the shutdown", "%s", &during)
 	record(t, name, "all reconnected after the storm start", "%s (%d of %d)", ms(allBack), back.Load(), n)
 	record(t, name, "handshakes/s (storm start → last connect)", "%.0f", perSec)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"rtserver/test/server/harness"
+	"rtserver/test/harness"
 )
 
 // Secrets of the test servers: known, so the Node suites can mint tokens.
