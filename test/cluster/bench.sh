@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/cluster/bench.sh: the cluster benchmark (TestBench in bench_test.go, never run by CI).
-# Two Go nodes (test/cluster/benchserver, the rtserver engine with the Redis adapter)
+# Two Go nodes (test/load/goserver with REDIS_URL: the rtserver engine with the Redis adapter)
 # against two Node.js socket.io 4.8.4 nodes (test/cluster/benchnode.mjs,
 # @socket.io/redis-adapter 8.x), same handlers (a room broadcast, sender excluded), each
 # pair on its own throwaway redis-server, on this machine in one run. Load: 1,000 members

@@ -42,7 +42,7 @@ var benchRates = []int{10, 20, 40, 80, 120, 160, 240, 320, 480}
 // benchEqualRate is the step where both kinds are compared for p99 and CPU.
 const benchEqualRate = 20
 
-// TestBench compares two Go nodes (test/cluster/benchserver, Redis adapter) with two
+// TestBench compares two Go nodes (test/load/goserver with REDIS_URL, the Redis adapter) with two
 // Node.js socket.io 4.8.4 nodes (benchnode.mjs, @socket.io/redis-adapter), each pair on
 // its own redis-server, with the same load: 1,000 members of one room split over the
 // two nodes and a sender on the first node. It prints deliveries/s, p99 latency and
@@ -56,9 +56,9 @@ func TestBench(t *testing.T) {
 	requireNodeModules(t)
 	harness.RequireTools(t, "redis-server")
 	dir := t.TempDir()
-	gobin := filepath.Join(dir, "benchserver")
-	if out, err := exec.Command("go", "build", "-o", gobin, "rtserver/test/cluster/benchserver").CombinedOutput(); err != nil {
-		t.Fatalf("build benchserver: %v\n%s", err, out)
+	gobin := filepath.Join(dir, "goserver")
+	if out, err := exec.Command("go", "build", "-o", gobin, "rtserver/test/load/goserver").CombinedOutput(); err != nil {
+		t.Fatalf("build goserver: %v\n%s", err, out)
 	}
 	kinds := []struct {
 		name string

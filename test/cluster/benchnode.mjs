@@ -1,6 +1,6 @@
 // benchnode.mjs: the Node.js node of the cluster benchmark (test/cluster/bench.sh):
 // socket.io 4.8.4 with @socket.io/redis-adapter 8.x on REDIS_URL and the handlers of
-// test/cluster/benchserver (both copied from test/load):
+// test/load/goserver with REDIS_URL (both after test/load):
 //   auth middleware   handshake auth {token} must equal LOAD_TOKEN (default "load-token")
 //   "join"  (room, ack)        join the room, ack(true)
 //   "broadcast" (room, payload) emit "msg" with payload to the room, sender excluded,

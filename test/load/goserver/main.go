@@ -8,6 +8,9 @@
 //	"broadcast" (room, payload) emit "msg" with payload to the room, sender excluded
 //	"echo" (...args, ack)       ack with the same arguments
 //
+// With REDIS_URL set it joins a cluster through the Redis adapter, and a broadcast
+// reaches the room on every node: test/cluster/bench.sh runs two of it.
+//
 // Engine settings are the engine's defaults, which match socket.io's (pingInterval 25 s,
 // pingTimeout 20 s, maxPayload 1e6, polling + websocket). It prints one line
 // "listening http://ADDR" when ready and shuts down on SIGTERM/SIGINT.
@@ -29,7 +32,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"rtserver/socketio"
+	"rtserver/socketio/redisadapter"
 )
 
 func main() {
@@ -56,7 +62,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	srv, err := socketio.NewServer(socketio.Config{Logger: log})
+	cfg := socketio.Config{Logger: log}
+	if u := getenv("REDIS_URL"); u != "" {
+		opts, err := redis.ParseURL(u)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		cl, err := redisadapter.New(ctx, redisadapter.Config{Client: rdb, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		cfg.NewAdapter = cl.NewAdapter
+	}
+	srv, err := socketio.NewServer(cfg)
 	if err != nil {
 		return err
 	}
