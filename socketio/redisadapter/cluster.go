@@ -270,18 +270,22 @@ func (c *Cluster) drainOnClose() {
 func (c *Cluster) publish(batch []pubJob) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.PublishTimeout)
 	defer cancel()
-	errs := make([]error, len(batch))
-	if len(batch) == 1 {
-		errs[0] = c.cfg.Client.Publish(ctx, batch[0].channel, batch[0].payload).Err()
-	} else {
-		pipe := c.cfg.Client.Pipeline()
-		cmds := make([]*redis.IntCmd, len(batch))
-		for i, j := range batch {
-			cmds[i] = pipe.Publish(ctx, j.channel, j.payload)
+	errs := c.publishOnce(ctx, batch)
+	// After Redis restarts, every pooled connection fails once before the pool
+	// replaces it, so a publish can fail on a stale connection while Redis is back:
+	// the failed ones are tried once more, on a fresh connection. (A reply lost
+	// after Redis took the message would duplicate it; clients keep messages by id.)
+	var retry []pubJob
+	var at []int
+	for i, err := range errs {
+		if err != nil && ctx.Err() == nil {
+			retry = append(retry, batch[i])
+			at = append(at, i)
 		}
-		_, _ = pipe.Exec(ctx)
-		for i, cmd := range cmds {
-			errs[i] = cmd.Err()
+	}
+	if len(retry) > 0 {
+		for k, err := range c.publishOnce(ctx, retry) {
+			errs[at[k]] = err
 		}
 	}
 	for i, err := range errs {
@@ -297,6 +301,26 @@ func (c *Cluster) publish(batch []pubJob) {
 			batch[i].onErr(err)
 		}
 	}
+}
+
+// publishOnce sends batch (pipelined when there are several) and returns each
+// job's error.
+func (c *Cluster) publishOnce(ctx context.Context, batch []pubJob) []error {
+	errs := make([]error, len(batch))
+	if len(batch) == 1 {
+		errs[0] = c.cfg.Client.Publish(ctx, batch[0].channel, batch[0].payload).Err()
+		return errs
+	}
+	pipe := c.cfg.Client.Pipeline()
+	cmds := make([]*redis.IntCmd, len(batch))
+	for i, j := range batch {
+		cmds[i] = pipe.Publish(ctx, j.channel, j.payload)
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, cmd := range cmds {
+		errs[i] = cmd.Err()
+	}
+	return errs
 }
 
 // logFailure logs at most one record per second, so an outage does not flood the log.
