@@ -50,6 +50,7 @@ $(CLIENT_JS): $(NODE_DEPS)
 check: setup-node
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 	test/node_modules/.bin/tsc -p test/types

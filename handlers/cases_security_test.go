@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rtserver/handlers"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 	"rtserver/socketio"
 )
@@ -26,7 +27,7 @@ func startSocketsWith(t *testing.T, cfg socketio.Config, d handlers.SocketDeps) 
 	d.Sockets = handlers.NewTracker()
 	fs := newFakeStore()
 	d.Chat, d.Inbox, d.Users = fs, fs, fs
-	d.Auth = middleware.AuthOptions{Credentials: middleware.NewCredentials(nil, middleware.NewOrigins(nil), handlers.SessionCookie)}
+	d.Auth = middleware.AuthOptions{Credentials: identity.NewCredentials(nil, middleware.NewOrigins(nil).HasAllowedOrigin, handlers.SessionCookie)}
 	handlers.Namespaces(srv, d)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/internal/store"
 	"rtserver/middleware"
 	"rtserver/rooms"
@@ -124,7 +125,7 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 // restoreRooms re-admits a socket that came back through connection state
 // recovery to the rooms it had: each is checked against the current claims
 // (left when they no longer allow it) and counted in presence again.
-func (n *namespaces) restoreRooms(s *socketio.Socket, c middleware.Claims) {
+func (n *namespaces) restoreRooms(s *socketio.Socket, c identity.Claims) {
 	me := UserRef{ID: c.UserID, Name: c.Name}
 	for _, room := range s.Rooms() {
 		if room == s.ID() || room == userRoom(c.UserID) {
@@ -150,7 +151,7 @@ func roomArg(args socketio.Args) (string, error) {
 
 // canRead checks the room rules for room, mapping a malformed name to
 // bad_request and any refusal to forbidden.
-func (n *namespaces) canRead(c middleware.Claims, room string) error {
+func (n *namespaces) canRead(c identity.Claims, room string) error {
 	if err := n.Rooms.CanJoin(c, room); errors.Is(err, rooms.ErrBadRoom) {
 		return apierr.New(apierr.BadRequest)
 	} else if err != nil {
@@ -159,7 +160,7 @@ func (n *namespaces) canRead(c middleware.Claims, room string) error {
 	return nil
 }
 
-func (n *namespaces) join(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+func (n *namespaces) join(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 	room, err := roomArg(args)
 	if err != nil {
 		return nil, err
@@ -189,7 +190,7 @@ func (n *namespaces) join(s *socketio.Socket, c middleware.Claims, args socketio
 	return okAck(ok{"room": room, "members": n.members(ctx, room), "history": chatOuts(hist)}), nil
 }
 
-func (n *namespaces) leave(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+func (n *namespaces) leave(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 	room, err := roomArg(args)
 	if err != nil {
 		return nil, err
@@ -210,7 +211,7 @@ func (n *namespaces) leave(s *socketio.Socket, c middleware.Claims, args socketi
 
 // leftAll ends the presence of a disconnected socket: the rooms where it
 // was its user's last socket hear online:false.
-func (n *namespaces) leftAll(nsp *socketio.Namespace, sid string, c middleware.Claims) {
+func (n *namespaces) leftAll(nsp *socketio.Namespace, sid string, c identity.Claims) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	for _, ru := range n.Presence.LeaveAll(sid) {
@@ -243,7 +244,7 @@ func messageID(userID, cid string) string {
 	return "c" + hex.EncodeToString(h[:12])
 }
 
-func (n *namespaces) message(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+func (n *namespaces) message(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 	var m chatMessage
 	if err := parseArg(args, 0, &m); err != nil || m.Room == nil || m.Text == nil || *m.Room == "" || *m.Text == "" {
 		return nil, apierr.New(apierr.BadRequest)
@@ -285,7 +286,7 @@ func (n *namespaces) message(s *socketio.Socket, c middleware.Claims, args socke
 	return okAck(ok{"id": out.ID, "ts": out.TS}), nil
 }
 
-func (n *namespaces) history(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+func (n *namespaces) history(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 	var p struct {
 		Room   *string `json:"room"`
 		Before string  `json:"before"`
@@ -337,7 +338,7 @@ func (n *namespaces) typing(s *socketio.Socket, args socketio.Args, ack socketio
 
 // rooms lists what the user may join: the public rooms, the user's team
 // rooms, and a DM with every other user.
-func (n *namespaces) rooms(s *socketio.Socket, c middleware.Claims, _ socketio.Args) (any, error) {
+func (n *namespaces) rooms(s *socketio.Socket, c identity.Claims, _ socketio.Args) (any, error) {
 	out := make([]roomInfo, 0, len(n.PublicRooms)+len(c.Teams))
 	for _, r := range n.PublicRooms {
 		out = append(out, roomInfo{Name: r, Kind: "public"})
@@ -370,7 +371,7 @@ type userOnline struct {
 
 // users lists every user (up to maxUsersListed) and whether they are
 // connected (to any node, with shared presence).
-func (n *namespaces) users(s *socketio.Socket, _ middleware.Claims, _ socketio.Args) (any, error) {
+func (n *namespaces) users(s *socketio.Socket, _ identity.Claims, _ socketio.Args) (any, error) {
 	ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
 	defer cancel()
 	users, err := n.Users.ListUsers(ctx)

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"rtserver/handlers"
-	"rtserver/middleware"
+	"rtserver/internal/identity"
 	"rtserver/rooms"
 )
 
 // rulePolicy is the real room policy of rooms/ over middleware claims.
 type rulePolicy struct{}
 
-func (rulePolicy) CanJoin(c middleware.Claims, room string) error {
+func (rulePolicy) CanJoin(c identity.Claims, room string) error {
 	return rooms.NewPolicy().CanJoin(rooms.Principal{ID: c.UserID, Teams: c.Teams, Roles: c.Roles}, room)
 }
 

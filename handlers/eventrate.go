@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
 	"rtserver/socketio"
 )
 

@@ -6,7 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 	"rtserver/rooms"
 	"rtserver/socketio"
@@ -44,7 +45,7 @@ type lifetime struct {
 }
 
 // reset arms the timers for c's expiry (none when it has no exp).
-func (l *lifetime) reset(c middleware.Claims) {
+func (l *lifetime) reset(c identity.Claims) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stopLocked()
@@ -81,7 +82,7 @@ func (l *lifetime) stopLocked() {
 // one and must name the same user; its claims replace the socket's, the
 // expiry timers restart, and rooms the new claims no longer allow are left
 // at once (listed in the ack as left).
-func (n *namespaces) refresh(s *socketio.Socket, c middleware.Claims, args socketio.Args, key string, life *lifetime) (any, error) {
+func (n *namespaces) refresh(s *socketio.Socket, c identity.Claims, args socketio.Args, key string, life *lifetime) (any, error) {
 	var p struct {
 		Token *string `json:"token"`
 	}
@@ -90,7 +91,7 @@ func (n *namespaces) refresh(s *socketio.Socket, c middleware.Claims, args socke
 	}
 	ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
 	defer cancel()
-	nc, code := middleware.Verify(ctx, n.log(), n.Verifier, *p.Token, middleware.SourceAuth)
+	nc, code := identity.Verify(ctx, n.log(), n.Verifier, *p.Token, identity.SourceAuth)
 	if code != "" {
 		return nil, apierr.New(code)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
 )
 
 // Healthz answers 200 {"status":"ok"} while the process serves HTTP.

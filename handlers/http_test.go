@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"rtserver/handlers"
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 )
 
@@ -26,43 +27,43 @@ type fakeAuth struct {
 	ready   error
 }
 
-var demo = map[string]middleware.Claims{ // test fixture, read-only
+var demo = map[string]identity.Claims{ // test fixture, read-only
 	"alice": {UserID: "u-alice", Name: "alice", Roles: []string{}},
 }
 
-func (f *fakeAuth) Login(_ context.Context, user, pass string) (handlers.LoginResult, error) {
+func (f *fakeAuth) Login(_ context.Context, user, pass string) (identity.LoginResult, error) {
 	c, ok := demo[user]
 	if !ok || pass != user+"-pass" {
-		return handlers.LoginResult{}, apierr.New(apierr.InvalidCredentials)
+		return identity.LoginResult{}, apierr.New(apierr.InvalidCredentials)
 	}
 	c.TokenID, c.SessionID = "jti-1", "sess-1"
-	return handlers.LoginResult{Token: "tok-" + user, ExpiresAt: time.Now().Add(time.Hour), SessionID: "sess-1", Claims: c}, nil
+	return identity.LoginResult{Token: "tok-" + user, ExpiresAt: time.Now().Add(time.Hour), SessionID: "sess-1", Claims: c}, nil
 }
 
-func (f *fakeAuth) VerifyToken(_ context.Context, token string) (middleware.Claims, error) {
+func (f *fakeAuth) VerifyToken(_ context.Context, token string) (identity.Claims, error) {
 	if token != "tok-alice" {
-		return middleware.Claims{}, apierr.New(apierr.InvalidToken)
+		return identity.Claims{}, apierr.New(apierr.InvalidToken)
 	}
-	return f.check(middleware.Claims{UserID: "u-alice", TokenID: "jti-1", SessionID: "sess-1"})
+	return f.check(identity.Claims{UserID: "u-alice", TokenID: "jti-1", SessionID: "sess-1"})
 }
 
-func (f *fakeAuth) VerifySession(_ context.Context, id string) (middleware.Claims, error) {
+func (f *fakeAuth) VerifySession(_ context.Context, id string) (identity.Claims, error) {
 	if id != "sess-1" {
-		return middleware.Claims{}, apierr.New(apierr.InvalidToken)
+		return identity.Claims{}, apierr.New(apierr.InvalidToken)
 	}
-	return f.check(middleware.Claims{UserID: "u-alice", SessionID: "sess-1"})
+	return f.check(identity.Claims{UserID: "u-alice", SessionID: "sess-1"})
 }
 
-func (f *fakeAuth) check(c middleware.Claims) (middleware.Claims, error) {
+func (f *fakeAuth) check(c identity.Claims) (identity.Claims, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.revoked[c.TokenID] || f.revoked[c.SessionID] {
-		return middleware.Claims{}, apierr.New(apierr.Revoked)
+		return identity.Claims{}, apierr.New(apierr.Revoked)
 	}
 	return c, nil
 }
 
-func (f *fakeAuth) Revoke(_ context.Context, c middleware.Claims) error {
+func (f *fakeAuth) Revoke(_ context.Context, c identity.Claims) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.revoked == nil {

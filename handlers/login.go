@@ -14,7 +14,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 )
 
@@ -33,7 +34,7 @@ type User struct {
 }
 
 // UserOf returns the client view of claims (never null lists).
-func UserOf(c middleware.Claims) User {
+func UserOf(c identity.Claims) User {
 	u := User{ID: c.UserID, Name: c.Name, Teams: c.Teams, Roles: c.Roles}
 	if u.Teams == nil {
 		u.Teams = []string{}
@@ -44,23 +45,11 @@ func UserOf(c middleware.Claims) User {
 	return u
 }
 
-// LoginResult is a successful login: a signed token and the session row it
-// belongs to.
-type LoginResult struct {
-	Token     string
-	ExpiresAt time.Time
-	SessionID string
-	// SessionExpiresAt is when the session (and its cookie) ends; POST
-	// /token issues new tokens until then.
-	SessionExpiresAt time.Time
-	Claims           middleware.Claims
-}
-
 // Authenticator checks a username and password and opens a session. A wrong
 // password and an unknown user must both return apierr.InvalidCredentials,
 // at the same cost (a hash comparison either way).
 type Authenticator interface {
-	Login(ctx context.Context, username, password string) (LoginResult, error)
+	Login(ctx context.Context, username, password string) (identity.LoginResult, error)
 }
 
 type loginRequest struct {

@@ -7,14 +7,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 )
 
 // Revoker ends a login: it revokes the token's jti (until it expires) and
 // the session, so neither authenticates again.
 type Revoker interface {
-	Revoke(ctx context.Context, c middleware.Claims) error
+	Revoke(ctx context.Context, c identity.Claims) error
 }
 
 // Logout returns the POST /logout handler. The credential is the Bearer
@@ -22,7 +23,7 @@ type Revoker interface {
 // jti, disconnects every socket that used either ("io server disconnect"),
 // clears the cookie and answers 204. The user's other sessions stay. A
 // foreign Origin is 403; no or a bad credential is 401.
-func Logout(log *slog.Logger, verifier middleware.Verifier, revoker Revoker, sockets *Tracker, origins *middleware.Origins) gin.HandlerFunc {
+func Logout(log *slog.Logger, verifier identity.Verifier, revoker Revoker, sockets *Tracker, origins *middleware.Origins) gin.HandlerFunc {
 	log = orDiscard(log)
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
@@ -50,23 +51,23 @@ func Logout(log *slog.Logger, verifier middleware.Verifier, revoker Revoker, soc
 // /token): an Origin, when sent, must be allowed (403); the credential is
 // the Bearer token, else the session cookie; none or a bad one is 401, a
 // failing store 500. On false the answer has been written.
-func requestCredential(c *gin.Context, log *slog.Logger, verifier middleware.Verifier, origins *middleware.Origins, what string) (middleware.Claims, bool) {
+func requestCredential(c *gin.Context, log *slog.Logger, verifier identity.Verifier, origins *middleware.Origins, what string) (identity.Claims, bool) {
 	ctx := c.Request.Context()
 	if !origins.Check(c.Request) {
 		writeError(c, apierr.Forbidden)
-		return middleware.Claims{}, false
+		return identity.Claims{}, false
 	}
 	var (
-		claims middleware.Claims
+		claims identity.Claims
 		err    error
 	)
-	if token, ok := middleware.BearerToken(c.GetHeader("Authorization")); ok {
+	if token, ok := identity.BearerToken(c.GetHeader("Authorization")); ok {
 		claims, err = verifier.VerifyToken(ctx, token)
 	} else if sid, cerr := c.Cookie(SessionCookie); cerr == nil && sid != "" {
 		claims, err = verifier.VerifySession(ctx, sid)
 	} else {
 		writeError(c, apierr.Unauthenticated)
-		return middleware.Claims{}, false
+		return identity.Claims{}, false
 	}
 	if err != nil {
 		if apierr.CodeOf(err) == apierr.Internal {
@@ -75,7 +76,7 @@ func requestCredential(c *gin.Context, log *slog.Logger, verifier middleware.Ver
 		} else {
 			writeError(c, apierr.Unauthenticated)
 		}
-		return middleware.Claims{}, false
+		return identity.Claims{}, false
 	}
 	return claims, true
 }

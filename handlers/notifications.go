@@ -6,7 +6,8 @@ import (
 	"errors"
 	"time"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/internal/store"
 	"rtserver/middleware"
 	"rtserver/socketio"
@@ -84,7 +85,7 @@ func (n *namespaces) setupNotifications(nsp *socketio.Namespace) {
 	})
 }
 
-func (n *namespaces) markRead(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+func (n *namespaces) markRead(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 	var p struct {
 		IDs []string `json:"ids"`
 	}
@@ -112,7 +113,7 @@ func (n *namespaces) markRead(s *socketio.Socket, c middleware.Claims, args sock
 	return okAck(ok{"ids": changed}), nil
 }
 
-func (n *namespaces) listNotifications(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+func (n *namespaces) listNotifications(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 	var p struct {
 		Before string `json:"before"`
 		Limit  int    `json:"limit"`

@@ -3,7 +3,7 @@ package handlers
 import (
 	"errors"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
 	"rtserver/socketio"
 )
 

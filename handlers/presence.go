@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"rtserver/middleware"
+	"rtserver/internal/identity"
 	"rtserver/rooms"
 	"rtserver/socketio"
 )
@@ -18,7 +18,7 @@ import (
 
 // arrive records socket sid of c's user in room and reports whether the
 // room should hear online:true.
-func (n *namespaces) arrive(ctx context.Context, room string, c middleware.Claims, sid string) bool {
+func (n *namespaces) arrive(ctx context.Context, room string, c identity.Claims, sid string) bool {
 	if !n.Presence.Join(room, c.UserID, sid) {
 		return false
 	}
@@ -94,7 +94,7 @@ func (n *namespaces) onlineSet(ctx context.Context) func(userID string) bool {
 
 // trackOnline keeps the shared OnlineRoom in step with this node's sockets
 // of c's user: called after the tracker added (arrived) or removed one.
-func (n *namespaces) trackOnline(c middleware.Claims, arrived bool) {
+func (n *namespaces) trackOnline(c identity.Claims, arrived bool) {
 	if n.Shared == nil {
 		return
 	}

@@ -17,9 +17,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/internal/store"
-	"rtserver/middleware"
 	"rtserver/rooms"
 	"rtserver/socketio"
 )
@@ -44,7 +44,7 @@ type PublishDeps struct {
 	Keys []string
 	// Verifier also admits the token of a user with role admin (the demo
 	// page's publish form uses that).
-	Verifier middleware.Verifier
+	Verifier identity.Verifier
 	Users    Directory
 	Inbox    Inbox
 	Sockets  *Tracker
@@ -198,7 +198,7 @@ func validType(t string) bool {
 // publishAuth checks the bearer credential: a service key (compared in
 // constant time) or the token of a user with role admin.
 func (d PublishDeps) publishAuth(ctx context.Context, header string) (who string, code apierr.Code) {
-	cred, ok := middleware.BearerToken(header)
+	cred, ok := identity.BearerToken(header)
 	if !ok {
 		return "", apierr.Unauthenticated
 	}

@@ -8,7 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 )
 
@@ -17,7 +18,7 @@ type Deps struct {
 	Log      *slog.Logger // nil: discard
 	Origins  *middleware.Origins
 	Authn    Authenticator
-	Verifier middleware.Verifier
+	Verifier identity.Verifier
 	Revoker  Revoker
 	// Refresher issues new tokens for POST /token.
 	Refresher Refresher

@@ -9,7 +9,8 @@ import (
 	"log/slog"
 	"time"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 	"rtserver/rooms"
 	"rtserver/socketio"
@@ -18,13 +19,13 @@ import (
 // RoomPolicy decides which rooms a user may join (rooms/ implements it).
 // A refusal is an error; the client sees only "forbidden".
 type RoomPolicy interface {
-	CanJoin(c middleware.Claims, room string) error
+	CanJoin(c identity.Claims, room string) error
 }
 
 // SocketDeps is what the namespaces need.
 type SocketDeps struct {
 	Log      *slog.Logger // nil: discard
-	Verifier middleware.Verifier
+	Verifier identity.Verifier
 	Sockets  *Tracker
 	Rooms    RoomPolicy
 	// Auth configures the handshake auth middleware of every namespace.
@@ -70,7 +71,7 @@ type SocketDeps struct {
 }
 
 // result is a handler's success payload (sent as the ack) or an error.
-type handlerFunc func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error)
+type handlerFunc func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error)
 
 // ok is the success ack with extra fields.
 type ok map[string]any
@@ -117,7 +118,7 @@ func (n *namespaces) on(s *socketio.Socket, event string, h handlerFunc) {
 }
 
 // overCap reports whether the user already has MaxSocketsPerUser sockets.
-func (n *namespaces) overCap(c middleware.Claims) bool {
+func (n *namespaces) overCap(c identity.Claims) bool {
 	return n.MaxSocketsPerUser > 0 && n.Sockets.UserSockets(c.UserID) >= n.MaxSocketsPerUser
 }
 
@@ -134,7 +135,7 @@ func (n *namespaces) socketCap(s *socketio.Socket) error {
 
 // admit runs once a socket has claims: it tracks it for logout/kick/online,
 // ends it at credential expiry (+ grace), and forgets it on disconnect.
-func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
+func (n *namespaces) admit(s *socketio.Socket, c identity.Claims) {
 	key := s.Namespace().Name() + "#" + s.ID()
 	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.ID(), "user", c.UserID)
 	log.Info("socket connected", "transport", s.Transport(), "recovered", s.Recovered())
@@ -142,7 +143,7 @@ func (n *namespaces) admit(s *socketio.Socket, c middleware.Claims) {
 	n.trackOnline(c, true)
 	life := &lifetime{n: n, s: s, log: log}
 	life.reset(c)
-	n.on(s, "auth:refresh", func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+	n.on(s, "auth:refresh", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 		res, err := n.refresh(s, c, args, key, life)
 		result := "ok"
 		if err != nil {
@@ -204,7 +205,7 @@ func newID() string {
 func (n *namespaces) setupRoot(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
 		n.limit(s)
-		n.on(s, "whoami", func(_ *socketio.Socket, c middleware.Claims, _ socketio.Args) (any, error) {
+		n.on(s, "whoami", func(_ *socketio.Socket, c identity.Claims, _ socketio.Args) (any, error) {
 			return okAck(ok{"user": UserOf(c)}), nil
 		})
 		if c, ok := middleware.ClaimsOf(s); ok {
@@ -215,7 +216,7 @@ func (n *namespaces) setupRoot(nsp *socketio.Namespace) {
 	})
 }
 
-func (n *namespaces) rootAdmitted(s *socketio.Socket, c middleware.Claims) {
+func (n *namespaces) rootAdmitted(s *socketio.Socket, c identity.Claims) {
 	if err := s.Join(userRoom(c.UserID)); err != nil {
 		n.log().Error("join personal room", "sid", s.ID(), "err", err)
 	}
@@ -265,7 +266,7 @@ func (n *namespaces) authenticate(s *socketio.Socket, args socketio.Args, deadli
 	if err := parseArg(args, 0, &p); err != nil || p.Token == nil {
 		return apierr.Ack(apierr.BadRequest)
 	}
-	c, code := middleware.Verify(s.Context(), n.log(), n.Verifier, *p.Token, middleware.SourceAuth)
+	c, code := identity.Verify(s.Context(), n.log(), n.Verifier, *p.Token, identity.SourceAuth)
 	if code != "" {
 		if code == apierr.Internal {
 			return apierr.Ack(apierr.Internal)
@@ -296,10 +297,10 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 		c, _ := middleware.ClaimsOf(s)
 		n.limit(s)
 		n.admit(s, c)
-		n.on(s, "online", func(*socketio.Socket, middleware.Claims, socketio.Args) (any, error) {
+		n.on(s, "online", func(*socketio.Socket, identity.Claims, socketio.Args) (any, error) {
 			return okAck(ok{"users": n.Sockets.Online()}), nil
 		})
-		n.on(s, "kick", func(_ *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+		n.on(s, "kick", func(_ *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 			var p struct {
 				User *string `json:"user"`
 			}
@@ -310,7 +311,7 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 			n.log().Info("kick", "by", c.UserID, "user", *p.User, "sockets", count)
 			return okAck(ok{"sockets": count}), nil
 		})
-		n.on(s, "revoke", func(s *socketio.Socket, c middleware.Claims, args socketio.Args) (any, error) {
+		n.on(s, "revoke", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 			var p struct {
 				User *string `json:"user"`
 			}

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"rtserver/handlers"
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 	"rtserver/socketio"
 )
@@ -20,7 +21,7 @@ import (
 // tokenVerifier accepts "tok-<user>" for the users below.
 type tokenVerifier struct{}
 
-var socketUsers = map[string]middleware.Claims{ // test fixture, read-only
+var socketUsers = map[string]identity.Claims{ // test fixture, read-only
 	"alice": {UserID: "alice", Name: "Alice", Teams: []string{"red"}, TokenID: "j-alice", SessionID: "s-alice"},
 	"bob":   {UserID: "bob", Name: "Bob", Teams: []string{"red"}, TokenID: "j-bob", SessionID: "s-bob"},
 	"carol": {UserID: "carol", Name: "Carol", Teams: []string{"blue"}, TokenID: "j-carol", SessionID: "s-carol"},
@@ -28,7 +29,7 @@ var socketUsers = map[string]middleware.Claims{ // test fixture, read-only
 	"admin": {UserID: "admin", Name: "Admin", Roles: []string{"admin"}, TokenID: "j-admin", SessionID: "s-admin"},
 }
 
-func (tokenVerifier) VerifyToken(_ context.Context, token string) (middleware.Claims, error) {
+func (tokenVerifier) VerifyToken(_ context.Context, token string) (identity.Claims, error) {
 	switch token {
 	case "tok-alice-short": // alice, for 300ms
 		c := socketUsers["alice"]
@@ -47,17 +48,17 @@ func (tokenVerifier) VerifyToken(_ context.Context, token string) (middleware.Cl
 		}
 		return c, nil
 	}
-	return middleware.Claims{}, apierr.New(apierr.InvalidToken)
+	return identity.Claims{}, apierr.New(apierr.InvalidToken)
 }
 
-func (tokenVerifier) VerifySession(context.Context, string) (middleware.Claims, error) {
-	return middleware.Claims{}, apierr.New(apierr.InvalidToken)
+func (tokenVerifier) VerifySession(context.Context, string) (identity.Claims, error) {
+	return identity.Claims{}, apierr.New(apierr.InvalidToken)
 }
 
 // teamPolicy: public names for everyone, team:<t> for members only.
 type teamPolicy struct{}
 
-func (teamPolicy) CanJoin(c middleware.Claims, room string) error {
+func (teamPolicy) CanJoin(c identity.Claims, room string) error {
 	if t, ok := strings.CutPrefix(room, "team:"); ok {
 		for _, have := range c.Teams {
 			if have == t {
@@ -98,7 +99,7 @@ func startSockets(t *testing.T, d handlers.SocketDeps) (*socketio.Server, handle
 		fs := newFakeStore()
 		d.Chat, d.Inbox, d.Users = fs, fs, fs
 	}
-	d.Auth = middleware.AuthOptions{Credentials: middleware.NewCredentials(nil, middleware.NewOrigins(nil), handlers.SessionCookie)}
+	d.Auth = middleware.AuthOptions{Credentials: identity.NewCredentials(nil, middleware.NewOrigins(nil).HasAllowedOrigin, handlers.SessionCookie)}
 	handlers.Namespaces(srv, d)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {

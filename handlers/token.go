@@ -8,13 +8,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/middleware"
 )
 
 // Refresher issues a new token for the live session behind a credential.
 type Refresher interface {
-	Refresh(ctx context.Context, c middleware.Claims) (LoginResult, error)
+	Refresh(ctx context.Context, c identity.Claims) (identity.LoginResult, error)
 }
 
 // Token returns the POST /token handler: the Bearer token (still valid) or
@@ -23,7 +24,7 @@ type Refresher interface {
 // socket says auth:expiring, then emit auth:refresh with the new token. A
 // foreign Origin is 403; no or a bad credential, or a revoked or ended
 // session, is 401.
-func Token(log *slog.Logger, verifier middleware.Verifier, refresher Refresher, origins *middleware.Origins) gin.HandlerFunc {
+func Token(log *slog.Logger, verifier identity.Verifier, refresher Refresher, origins *middleware.Origins) gin.HandlerFunc {
 	log = orDiscard(log)
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()

@@ -6,7 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity"
 	"rtserver/socketio"
 )
 
@@ -14,7 +15,7 @@ import (
 type AuthOptions struct {
 	// Credentials finds the handshake's credential (AUTH_SOURCES, Origin
 	// rule for the cookie).
-	Credentials *Credentials
+	Credentials *identity.Credentials
 	// Anonymous admits a handshake that carries no credential at all (the
 	// authenticate-after-connect mode of `/`); a credential that is present
 	// is still verified and refused when bad.
@@ -25,12 +26,12 @@ type AuthOptions struct {
 type claimsKey struct{}
 
 // SetClaims stores the verified claims on the socket.
-func SetClaims(s *socketio.Socket, c Claims) { s.Set(claimsKey{}, c) }
+func SetClaims(s *socketio.Socket, c identity.Claims) { s.Set(claimsKey{}, c) }
 
 // ClaimsOf returns the claims stored on the socket; ok is false for a
 // socket that has not authenticated (authenticate-after-connect mode).
-func ClaimsOf(s *socketio.Socket) (Claims, bool) {
-	c, ok := s.Get(claimsKey{}).(Claims)
+func ClaimsOf(s *socketio.Socket) (identity.Claims, bool) {
+	c, ok := s.Get(claimsKey{}).(identity.Claims)
 	return c, ok
 }
 
@@ -52,7 +53,7 @@ func refusal(code apierr.Code) error {
 // stored on the socket (ClaimsOf). Refusals are connect_error
 // "unauthorized" with data.code missing_token, invalid_token,
 // token_expired or revoked. A nil log discards.
-func Auth(log *slog.Logger, v Verifier, opts AuthOptions) socketio.Middleware {
+func Auth(log *slog.Logger, v identity.Verifier, opts AuthOptions) socketio.Middleware {
 	log = orDiscard(log)
 	return func(s *socketio.Socket) error {
 		hs := s.Handshake()
@@ -64,9 +65,9 @@ func Auth(log *slog.Logger, v Verifier, opts AuthOptions) socketio.Middleware {
 			}
 			code = apierr.MissingToken
 		}
-		var claims Claims
+		var claims identity.Claims
 		if code == "" {
-			claims, code = Verify(ctx, log, v, cred, src)
+			claims, code = identity.Verify(ctx, log, v, cred, src)
 		}
 		if code != "" {
 			log.InfoContext(ctx, "socket refused", "nsp", s.Namespace().Name(), "source", string(src), "code", string(code))

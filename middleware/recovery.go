@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
 )
 
 // Recovery returns Gin middleware that turns a handler panic into a 500

@@ -7,12 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"rtserver/handlers"
-	"rtserver/internal/auth"
 	"rtserver/internal/config"
+	"rtserver/internal/identity"
+	"rtserver/internal/identity/auth"
 	"rtserver/internal/metrics"
 	"rtserver/internal/store"
 	"rtserver/middleware"
@@ -81,10 +81,6 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	log := newLogger(stdout, cfg)
 	log.Info("config", "config", cfg)
 
-	sources, err := middleware.ParseSources(strings.Join(cfg.AuthSources, ","))
-	if err != nil {
-		return nil, fmt.Errorf("AUTH_SOURCES: %w", err)
-	}
 	var pub crypto.PublicKey
 	if cfg.JWTPublicKeyFile != "" {
 		if pub, err = auth.LoadPublicKeyFile(cfg.JWTPublicKeyFile); err != nil {
@@ -142,7 +138,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	if err != nil {
 		return nil, fmt.Errorf("JWT_SECRET/JWT_PUBLIC_KEY_FILE: %w", err)
 	}
-	ident := &identity{st: st, issuer: issuer, verifier: verifier, now: time.Now, sessionTTL: cfg.SessionTTL}
+	ident := identity.New(identity.Config{Store: st, Issuer: issuer, Verifier: verifier, SessionTTL: cfg.SessionTTL})
 
 	origins := middleware.NewOrigins(cfg.AllowedOrigins)
 	var recovery *socketio.RecoveryConfig
@@ -188,7 +184,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Verifier:          ident,
 		Sockets:           sockets,
 		Rooms:             roomPolicy{rooms.NewPolicy()},
-		Auth:              middleware.AuthOptions{Credentials: middleware.NewCredentials(sources, origins, handlers.SessionCookie)},
+		Auth:              middleware.AuthOptions{Credentials: identity.NewCredentials(cfg.AuthSources, origins.HasAllowedOrigin, handlers.SessionCookie)},
 		AuthAfterConnect:  cfg.AuthAfterConnect,
 		AuthTimeout:       cfg.AuthTimeout,
 		MaxText:           cfg.ChatMaxText,
@@ -263,4 +259,11 @@ func shutdownIO(io *socketio.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = io.Shutdown(ctx)
+}
+
+// roomPolicy adapts rooms.Policy to handlers.RoomPolicy.
+type roomPolicy struct{ p rooms.Policy }
+
+func (r roomPolicy) CanJoin(c identity.Claims, room string) error {
+	return r.p.CanJoin(rooms.Principal{ID: c.UserID, Teams: c.Teams, Roles: c.Roles}, room)
 }

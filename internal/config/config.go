@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"rtserver/internal/auth"
+	"rtserver/internal/identity"
+	"rtserver/internal/identity/auth"
 )
 
 // MinSecretLen is the shortest JWT_SECRET accepted, in bytes.
@@ -66,7 +67,7 @@ type Config struct {
 	// AuthSources lists where the socket handshake looks for a credential,
 	// a subset of auth, header, query, cookie in that precedence
 	// (AUTH_SOURCES, comma-separated). Default all four.
-	AuthSources []string
+	AuthSources []identity.Source
 	// AuthAfterConnect lets a socket connect without a credential and
 	// authenticate in-band within AuthTimeout (AUTH_AFTER_CONNECT=1).
 	// Default false.
@@ -173,7 +174,7 @@ func Default() Config {
 		TokenTTL:          15 * time.Minute,
 		SessionTTL:        24 * time.Hour,
 		ExpiryGrace:       5 * time.Second,
-		AuthSources:       []string{"auth", "header", "query", "cookie"},
+		AuthSources:       identity.AllSources(),
 		AuthTimeout:       10 * time.Second,
 		LogFormat:         LogJSON,
 		LogLevel:          slog.LevelInfo,

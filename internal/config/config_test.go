@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"rtserver/internal/config"
+	"rtserver/internal/identity"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -40,7 +41,7 @@ func TestDefaultIsValid(t *testing.T) {
 		c.EventRate != 20 || c.EventBurst != 40 || c.MaxRoomsPerSocket != 100 || c.MaxSocketsPerUser != 20 ||
 		c.MaxPayload != 100<<10 || c.ShutdownTimeout != 10*time.Second || c.ChatMaxText != 4096 ||
 		c.HistoryLimit != 1000 || c.PingInterval != 25*time.Second || c.PingTimeout != 20*time.Second ||
-		!slices.Equal(c.AuthSources, []string{"auth", "header", "query", "cookie"}) || c.Demo || c.LegacyClients ||
+		!slices.Equal(c.AuthSources, []identity.Source{"auth", "header", "query", "cookie"}) || c.Demo || c.LegacyClients ||
 		c.AuthAfterConnect || c.JWTSecret != "" || c.String() != d.String() {
 		t.Fatalf("defaults: %v", c)
 	}
@@ -85,7 +86,7 @@ func TestFromEnv(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:9000" || c.JWTSecret.Reveal() != strings.Repeat("s", 32) || c.TokenTTL != time.Hour ||
 		!slices.Equal(c.AllowedOrigins, []string{"https://app.example.com", "http://localhost:3000"}) ||
-		!slices.Equal(c.AuthSources, []string{"auth", "cookie"}) || !c.AuthAfterConnect || !c.Demo ||
+		!slices.Equal(c.AuthSources, []identity.Source{"auth", "cookie"}) || !c.AuthAfterConnect || !c.Demo ||
 		c.LogFormat != "text" || c.LogLevel != slog.LevelDebug || len(c.TrustedProxies) != 3 ||
 		c.EventRate != 2.5 || c.MaxSocketsPerUser != 0 || c.MaxPayload != 1<<20 || c.ChatMaxText != 100 ||
 		!slices.Equal(c.PublishKeys(), []string{"k1-0123456789abcdef", "k2-0123456789abcdef"}) || !c.LegacyClients ||

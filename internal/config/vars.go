@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"rtserver/internal/auth"
+	"rtserver/internal/identity"
+	"rtserver/internal/identity/auth"
 	"rtserver/rooms"
 )
 
@@ -209,14 +210,11 @@ func setOrigins(c *Config, v string) error {
 }
 
 func setAuthSources(c *Config, v string) error {
-	set, err := auth.ParseSources(splitList(v))
+	set, err := identity.ParseSources(v)
 	if err != nil {
 		return varErr("AUTH_SOURCES", "must be a comma-separated subset of auth, header, query, cookie")
 	}
-	c.AuthSources = nil
-	for _, s := range set.List() {
-		c.AuthSources = append(c.AuthSources, string(s))
-	}
+	c.AuthSources = set
 	return nil
 }
 
@@ -348,7 +346,7 @@ func (c Config) Validate() error {
 			add("ALLOWED_ORIGINS", "write %q as %q", o, n)
 		}
 	}
-	if _, err := auth.ParseSources(c.AuthSources); err != nil {
+	if !identity.ValidSources(c.AuthSources) {
 		add("AUTH_SOURCES", "must be a comma-separated subset of auth, header, query, cookie")
 	}
 	positive("AUTH_TIMEOUT", c.AuthTimeout)

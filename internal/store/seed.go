@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"rtserver/internal/auth"
+	"rtserver/internal/identity/auth"
 )
 
 // DemoUser is one of the users SeedDemo creates.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"rtserver/internal/auth"
+	"rtserver/internal/identity/auth"
 	"rtserver/internal/store"
 	"rtserver/internal/store/storetest"
 )

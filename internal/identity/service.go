@@ -1,105 +1,145 @@
-package main
+package identity
 
 import (
 	"context"
 	"errors"
 	"time"
 
-	"rtserver/handlers"
-	"rtserver/handlers/apierr"
-	"rtserver/internal/auth"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity/auth"
 	"rtserver/internal/store"
-	"rtserver/middleware"
-	"rtserver/rooms"
 )
 
-// identity adapts internal/auth and internal/store to the interfaces the
-// handlers and middleware consume: handlers.Authenticator,
-// handlers.Revoker and middleware.Verifier. It holds no mutable state of
-// its own and is safe for concurrent use.
-type identity struct {
-	st       store.Store
-	issuer   *auth.Issuer
-	verifier *auth.Verifier
-	now      func() time.Time
-	// sessionTTL is how long a login's session lasts (SESSION_TTL); zero
+// Store is what the Service keeps in the database: users, sessions and
+// revoked token ids (internal/store implements it).
+type Store interface {
+	UserByName(ctx context.Context, name string) (store.User, error)
+	UserByID(ctx context.Context, id string) (store.User, error)
+	CreateSession(ctx context.Context, s store.Session) (store.Session, error)
+	Session(ctx context.Context, id string) (store.Session, error)
+	RevokeSession(ctx context.Context, id string) error
+	RevokeJTI(ctx context.Context, jti string, until time.Time) error
+	RevokeUserSessions(ctx context.Context, userID string) (int, error)
+}
+
+// Config is what New needs.
+type Config struct {
+	Store    Store
+	Issuer   *auth.Issuer
+	Verifier *auth.Verifier
+	// SessionTTL is how long a login's session lasts (SESSION_TTL); zero
 	// means as long as one token.
+	SessionTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service is the one place that decides who a credential belongs to: it
+// logs users in (sessions and tokens), verifies tokens and session
+// cookies, refreshes and revokes. It holds no mutable state of its own and
+// is safe for concurrent use.
+type Service struct {
+	st         Store
+	issuer     *auth.Issuer
+	verifier   *auth.Verifier
+	now        func() time.Time
 	sessionTTL time.Duration
+}
+
+// New returns the Service over cfg.
+func New(cfg Config) *Service {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{st: cfg.Store, issuer: cfg.Issuer, verifier: cfg.Verifier, now: now, sessionTTL: cfg.SessionTTL}
+}
+
+// LoginResult is a successful login or refresh: a signed token and the
+// session it belongs to.
+type LoginResult struct {
+	Token     string
+	ExpiresAt time.Time
+	SessionID string
+	// SessionExpiresAt is when the session (and its cookie) ends; POST
+	// /token issues new tokens until then.
+	SessionExpiresAt time.Time
+	Claims           Claims
 }
 
 // Login checks the password (a bcrypt comparison also for unknown users,
 // against a dummy hash, so both cost the same), then opens a session and
 // issues a token bound to it: NewSessionID, Issue with claim sid, then
 // CreateSession with the token's jti.
-func (id *identity) Login(ctx context.Context, username, password string) (handlers.LoginResult, error) {
+func (id *Service) Login(ctx context.Context, username, password string) (LoginResult, error) {
 	u, err := id.st.UserByName(ctx, username)
 	hash := ""
 	switch {
 	case err == nil:
 		hash = u.PasswordHash
 	case !errors.Is(err, store.ErrNotFound):
-		return handlers.LoginResult{}, err
+		return LoginResult{}, err
 	}
 	if auth.CheckPassword(hash, password) != nil || err != nil {
-		return handlers.LoginResult{}, apierr.New(apierr.InvalidCredentials)
+		return LoginResult{}, apierr.New(apierr.InvalidCredentials)
 	}
 	sid, err := store.NewSessionID()
 	if err != nil {
-		return handlers.LoginResult{}, err
+		return LoginResult{}, err
 	}
 	sessionEnd := id.now().Add(max(id.sessionTTL, id.issuer.TTL()))
 	token, claims, err := id.issuer.Issue(auth.User{ID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles, SessionID: sid, NotAfter: sessionEnd})
 	if err != nil {
-		return handlers.LoginResult{}, err
+		return LoginResult{}, err
 	}
 	if _, err := id.st.CreateSession(ctx, store.Session{ID: sid, UserID: u.ID, JTI: claims.ID, ExpiresAt: sessionEnd}); err != nil {
-		return handlers.LoginResult{}, err
+		return LoginResult{}, err
 	}
-	return handlers.LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: sid, SessionExpiresAt: sessionEnd, Claims: claimsOf(claims)}, nil
+	return LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: sid, SessionExpiresAt: sessionEnd, Claims: claimsOf(claims)}, nil
 }
 
 // Refresh issues a new token for the live session of c, with the user's
 // current name, teams and roles (so a refresh also applies changes made
 // since the login). A credential without a server session (a token minted
 // elsewhere) cannot be refreshed here: invalid_token.
-func (id *identity) Refresh(ctx context.Context, c middleware.Claims) (handlers.LoginResult, error) {
+func (id *Service) Refresh(ctx context.Context, c Claims) (LoginResult, error) {
 	if c.SessionID == "" {
-		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+		return LoginResult{}, apierr.New(apierr.InvalidToken)
 	}
 	s, err := id.st.Session(ctx, c.SessionID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+		return LoginResult{}, apierr.New(apierr.InvalidToken)
 	case err != nil:
-		return handlers.LoginResult{}, err
+		return LoginResult{}, err
 	case s.Revoked():
-		return handlers.LoginResult{}, apierr.New(apierr.Revoked)
+		return LoginResult{}, apierr.New(apierr.Revoked)
 	case !id.now().Before(s.ExpiresAt):
-		return handlers.LoginResult{}, apierr.New(apierr.TokenExpired)
+		return LoginResult{}, apierr.New(apierr.TokenExpired)
 	case s.UserID != c.UserID:
-		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+		return LoginResult{}, apierr.New(apierr.InvalidToken)
 	}
 	u, err := id.st.UserByID(ctx, s.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return handlers.LoginResult{}, apierr.New(apierr.InvalidToken)
+		return LoginResult{}, apierr.New(apierr.InvalidToken)
 	} else if err != nil {
-		return handlers.LoginResult{}, err
+		return LoginResult{}, err
 	}
 	token, claims, err := id.issuer.Issue(auth.User{ID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles, SessionID: s.ID, NotAfter: s.ExpiresAt})
 	if err != nil {
-		return handlers.LoginResult{}, err
+		return LoginResult{}, err
 	}
-	return handlers.LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: s.ID, SessionExpiresAt: s.ExpiresAt, Claims: claimsOf(claims)}, nil
+	return LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: s.ID, SessionExpiresAt: s.ExpiresAt, Claims: claimsOf(claims)}, nil
 }
 
 // VerifyToken verifies signature, algorithm, exp, iss and aud and the jti
 // revocation (auth, asking the store), then the session the token belongs
 // to: a revoked session is revoked. auth's sentinel errors map onto apierr;
 // anything else (a failing store) is returned as is and becomes internal.
-func (id *identity) VerifyToken(ctx context.Context, token string) (middleware.Claims, error) {
+func (id *Service) VerifyToken(ctx context.Context, token string) (Claims, error) {
 	ac, err := id.verifier.Verify(ctx, token)
 	if err != nil {
-		return middleware.Claims{}, authError(err)
+		return Claims{}, authError(err)
 	}
 	if ac.SessionID != "" {
 		s, err := id.st.Session(ctx, ac.SessionID)
@@ -108,9 +148,9 @@ func (id *identity) VerifyToken(ctx context.Context, token string) (middleware.C
 			// A token minted elsewhere may carry its own sid: nothing to
 			// check here, its jti revocation still applies.
 		case err != nil:
-			return middleware.Claims{}, err
+			return Claims{}, err
 		case s.Revoked():
-			return middleware.Claims{}, apierr.New(apierr.Revoked)
+			return Claims{}, apierr.New(apierr.Revoked)
 		}
 	}
 	return claimsOf(ac), nil
@@ -118,32 +158,32 @@ func (id *identity) VerifyToken(ctx context.Context, token string) (middleware.C
 
 // VerifySession looks up a session cookie: unknown → invalid_token,
 // revoked → revoked, expired → token_expired.
-func (id *identity) VerifySession(ctx context.Context, sid string) (middleware.Claims, error) {
+func (id *Service) VerifySession(ctx context.Context, sid string) (Claims, error) {
 	s, err := id.st.Session(ctx, sid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return middleware.Claims{}, apierr.New(apierr.InvalidToken)
+		return Claims{}, apierr.New(apierr.InvalidToken)
 	case err != nil:
-		return middleware.Claims{}, err
+		return Claims{}, err
 	case s.Revoked():
-		return middleware.Claims{}, apierr.New(apierr.Revoked)
+		return Claims{}, apierr.New(apierr.Revoked)
 	case !id.now().Before(s.ExpiresAt):
-		return middleware.Claims{}, apierr.New(apierr.TokenExpired)
+		return Claims{}, apierr.New(apierr.TokenExpired)
 	}
 	u, err := id.st.UserByID(ctx, s.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return middleware.Claims{}, apierr.New(apierr.InvalidToken)
+		return Claims{}, apierr.New(apierr.InvalidToken)
 	} else if err != nil {
-		return middleware.Claims{}, err
+		return Claims{}, err
 	}
-	return middleware.Claims{UserID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles,
+	return Claims{UserID: u.ID, Name: u.DisplayName, Teams: u.Teams, Roles: u.Roles,
 		SessionID: s.ID, IssuedAt: s.CreatedAt, Expires: s.ExpiresAt}, nil
 }
 
 // Revoke revokes the session (which also revokes its token's jti) and the
 // presented token's jti until its exp. An unknown session (a token minted
 // elsewhere) is not an error.
-func (id *identity) Revoke(ctx context.Context, c middleware.Claims) error {
+func (id *Service) Revoke(ctx context.Context, c Claims) error {
 	if c.SessionID != "" {
 		if err := id.st.RevokeSession(ctx, c.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -157,7 +197,7 @@ func (id *identity) Revoke(ctx context.Context, c middleware.Claims) error {
 
 // RevokeUser revokes every session of userID and their tokens (tokens
 // minted elsewhere without a session stay valid until they expire).
-func (id *identity) RevokeUser(ctx context.Context, userID string) (int, error) {
+func (id *Service) RevokeUser(ctx context.Context, userID string) (int, error) {
 	return id.st.RevokeUserSessions(ctx, userID)
 }
 
@@ -177,14 +217,7 @@ func authError(err error) error {
 	return err
 }
 
-func claimsOf(ac auth.Claims) middleware.Claims {
-	return middleware.Claims{UserID: ac.Subject, Name: ac.Name, Teams: ac.Teams, Roles: ac.Roles,
+func claimsOf(ac auth.Claims) Claims {
+	return Claims{UserID: ac.Subject, Name: ac.Name, Teams: ac.Teams, Roles: ac.Roles,
 		TokenID: ac.ID, SessionID: ac.SessionID, IssuedAt: ac.IssuedAt, Expires: ac.ExpiresAt}
-}
-
-// roomPolicy adapts rooms.Policy to handlers.RoomPolicy.
-type roomPolicy struct{ p rooms.Policy }
-
-func (r roomPolicy) CanJoin(c middleware.Claims, room string) error {
-	return r.p.CanJoin(rooms.Principal{ID: c.UserID, Teams: c.Teams, Roles: c.Roles}, room)
 }

@@ -2,7 +2,7 @@ package auth
 
 import "errors"
 
-// Sentinel errors. Verify and ExtractToken return errors for which
+// Sentinel errors. Verify returns errors for which
 // errors.Is reports exactly one of these, except for failures of the
 // [Revocations] store, which are returned wrapped as they are (an
 // internal error, not the client's fault).

@@ -2,12 +2,11 @@ package auth_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"rtserver/internal/auth"
+	"rtserver/internal/identity/auth"
 )
 
 func Example() {
@@ -18,16 +17,10 @@ func Example() {
 
 	token, _, _ := issuer.Issue(auth.User{ID: "alice", Name: "Alice", Teams: []string{"red"}})
 
-	// The socket handshake carries the token in its CONNECT payload.
-	payload, _ := json.Marshal(map[string]string{"token": token})
-	tok, src, err := auth.ExtractToken(auth.AllSources, auth.HandshakeInput{Auth: payload})
-	if err != nil || src.Kind() != auth.KindJWT {
-		panic(err)
-	}
-	claims, err := verifier.Verify(context.Background(), tok)
+	claims, err := verifier.Verify(context.Background(), token)
 	fmt.Println(claims.Subject, claims.InTeam("red"), err)
 
-	_, err = verifier.Verify(context.Background(), tok+"x")
+	_, err = verifier.Verify(context.Background(), token+"x")
 	fmt.Println(errors.Is(err, auth.ErrInvalidToken))
 	// Output:
 	// alice true <nil>

@@ -1,5 +1,6 @@
-// Package auth issues and verifies the JSON Web Tokens of the server,
-// extracts the credential from a socket handshake and hashes passwords.
+// Package auth is identity's JWT codec: it issues and verifies the JSON
+// Web Tokens of the server and hashes passwords. Only package identity
+// (and the server's wiring, which builds it) uses it.
 //
 // Tokens are HS256, signed with the server secret. A public key
 // (RS256, ES256 or EdDSA) can be configured in addition so that tokens

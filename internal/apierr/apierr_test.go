@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
 )
 
 func TestCodes(t *testing.T) {

@@ -1,4 +1,4 @@
-package middleware
+package identity
 
 import (
 	"bytes"
@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
-	"rtserver/handlers/apierr"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity/auth"
 )
 
 // Source is a place the socket auth middleware reads a credential from.
@@ -23,49 +25,63 @@ const (
 	SourceCookie Source = "cookie" // the session cookie, only with an allowed Origin
 )
 
-// allSources returns every source in precedence order.
-func allSources() []Source { return []Source{SourceAuth, SourceHeader, SourceQuery, SourceCookie} }
+// AllSources returns every source in precedence order (the default of
+// AUTH_SOURCES).
+func AllSources() []Source { return []Source{SourceAuth, SourceHeader, SourceQuery, SourceCookie} }
+
+// ValidSources reports whether every element of s is a known source.
+func ValidSources(s []Source) bool {
+	for _, src := range s {
+		if !slices.Contains(AllSources(), src) {
+			return false
+		}
+	}
+	return true
+}
 
 // MaxTokenLen bounds a credential before any parsing: a longer one is
 // invalid_token without reaching the JWT parser (CVE-2025-30204 pattern).
-const MaxTokenLen = 8 << 10
+// It is the verifier's own bound, so there is one limit.
+const MaxTokenLen = auth.MaxTokenLen
 
 // ParseSources parses a comma-separated AUTH_SOURCES value; empty means all.
 func ParseSources(v string) ([]Source, error) {
-	var out []Source
+	named := make(map[Source]bool)
 	for _, f := range strings.Split(v, ",") {
 		f = strings.ToLower(strings.TrimSpace(f))
 		if f == "" {
 			continue
 		}
-		switch s := Source(f); s {
-		case SourceAuth, SourceHeader, SourceQuery, SourceCookie:
-			out = append(out, s)
-		default:
+		if !slices.Contains(AllSources(), Source(f)) {
 			return nil, fmt.Errorf("unknown auth source %q (want auth, header, query, cookie)", f)
 		}
+		named[Source(f)] = true
 	}
-	if len(out) == 0 {
-		return allSources(), nil
+	if len(named) == 0 {
+		return AllSources(), nil
 	}
+	// The result is in precedence order, whatever order v names them in.
+	out := slices.DeleteFunc(AllSources(), func(s Source) bool { return !named[s] })
 	return out, nil
 }
 
 // Credentials finds a handshake's credential among enabled sources.
 // It is immutable after NewCredentials and safe for concurrent use.
 type Credentials struct {
-	enabled    map[Source]bool
-	origins    *Origins
-	cookieName string
+	enabled       map[Source]bool
+	originAllowed func(*http.Request) bool
+	cookieName    string
 }
 
 // NewCredentials returns the lookup for the given sources (nil: all). The
-// cookie is read only when r carries an Origin that origins allows.
-func NewCredentials(sources []Source, origins *Origins, cookieName string) *Credentials {
+// cookie is read only when originAllowed reports that r carries an allowed
+// Origin (cross-site WebSocket hijacking); a nil originAllowed never reads
+// the cookie.
+func NewCredentials(sources []Source, originAllowed func(*http.Request) bool, cookieName string) *Credentials {
 	if len(sources) == 0 {
-		sources = allSources()
+		sources = AllSources()
 	}
-	c := &Credentials{enabled: make(map[Source]bool), origins: origins, cookieName: cookieName}
+	c := &Credentials{enabled: make(map[Source]bool), originAllowed: originAllowed, cookieName: cookieName}
 	for _, s := range sources {
 		c.enabled[s] = true
 	}
@@ -105,7 +121,7 @@ func (c *Credentials) Find(auth json.RawMessage, r *http.Request) (string, Sourc
 			return vals[0], SourceQuery, ""
 		}
 	}
-	if c.enabled[SourceCookie] && c.origins != nil && c.origins.HasAllowedOrigin(r) {
+	if c.enabled[SourceCookie] && c.originAllowed != nil && c.originAllowed(r) {
 		if ck, err := r.Cookie(c.cookieName); err == nil && ck.Value != "" {
 			return ck.Value, SourceCookie, ""
 		}
@@ -163,6 +179,8 @@ func Verify(ctx context.Context, log *slog.Logger, v Verifier, cred string, src 
 	case apierr.MissingToken, apierr.InvalidToken, apierr.TokenExpired, apierr.Revoked:
 		return Claims{}, code
 	}
-	orDiscard(log).ErrorContext(ctx, "verify credential", "source", string(src), "err", err)
+	if log != nil {
+		log.ErrorContext(ctx, "verify credential", "source", string(src), "err", err)
+	}
 	return Claims{}, apierr.Internal
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"rtserver/internal/auth"
+	"rtserver/internal/identity/auth"
 )
 
 var (

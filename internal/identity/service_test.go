@@ -1,18 +1,18 @@
-package main
+package identity
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"rtserver/handlers/apierr"
-	"rtserver/internal/auth"
+	"rtserver/internal/apierr"
+	"rtserver/internal/identity/auth"
 	"rtserver/internal/store"
 )
 
 // newTestIdentity wires identity over a fresh SQLite store with the demo
 // users, as build does.
-func newTestIdentity(t *testing.T) *identity {
+func newTestIdentity(t *testing.T) *Service {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), store.Options{})
@@ -32,7 +32,7 @@ func newTestIdentity(t *testing.T) *identity {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &identity{st: st, issuer: iss, verifier: ver, now: time.Now}
+	return New(Config{Store: st, Issuer: iss, Verifier: ver})
 }
 
 func wantCode(t *testing.T, err error, code apierr.Code) {
@@ -125,7 +125,7 @@ func TestIdentityRefusals(t *testing.T) {
 	wantCode(t, err, apierr.InvalidToken)
 
 	// An expired session is token_expired.
-	expired := &identity{st: id.st, issuer: id.issuer, verifier: id.verifier, now: func() time.Time { return time.Now().Add(time.Hour) }}
+	expired := &Service{st: id.st, issuer: id.issuer, verifier: id.verifier, now: func() time.Time { return time.Now().Add(time.Hour) }}
 	res, err := id.Login(ctx, "carol", "carol-pass")
 	if err != nil {
 		t.Fatal(err)

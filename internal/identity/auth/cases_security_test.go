@@ -9,7 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"rtserver/internal/auth"
+	"rtserver/internal/identity/auth"
 )
 
 // TestSecurityHugeTokensRejectedBeforeParsing: a token over MaxTokenLen
