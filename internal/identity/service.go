@@ -133,31 +133,58 @@ func (id *Service) Refresh(ctx context.Context, c Claims) (LoginResult, error) {
 }
 
 // VerifyToken verifies signature, algorithm, exp, iss and aud and the jti
-// revocation (auth, asking the store), then the session the token belongs
-// to: a revoked session is revoked. auth's sentinel errors map onto apierr;
-// anything else (a failing store) is returned as is and becomes internal.
+// revocation (auth, asking the store). The server's own tokens (signed
+// with its secret and carrying a sid: Login and Refresh always set one)
+// are then only as good as what stands behind them:
+//   - the sid must name a live session (a missing one is revoked: the row
+//     is purged some time after a logout or revoke, and the token must not
+//     come back to life then), of the token's own sub (else invalid_token);
+//   - the user must still exist (a deleted user is revoked).
+//
+// Tokens minted elsewhere (verified with the configured public key, or
+// signed with the shared secret without a sid, for users this server may
+// not store) name no session of ours: only their jti revocation applies.
+// auth's sentinel errors map onto apierr; anything else (a failing store)
+// is returned as is and becomes internal.
 func (id *Service) VerifyToken(ctx context.Context, token string) (Claims, error) {
 	ac, err := id.verifier.Verify(ctx, token)
 	if err != nil {
 		return Claims{}, authError(err)
 	}
-	if ac.SessionID != "" {
-		s, err := id.st.Session(ctx, ac.SessionID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			// A token minted elsewhere may carry its own sid: nothing to
-			// check here, its jti revocation still applies.
-		case err != nil:
-			return Claims{}, err
-		case s.Revoked():
-			return Claims{}, apierr.New(apierr.Revoked)
-		}
+	if ac.External || ac.SessionID == "" {
+		return claimsOf(ac), nil
+	}
+	s, err := id.st.Session(ctx, ac.SessionID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Claims{}, apierr.New(apierr.Revoked)
+	case err != nil:
+		return Claims{}, err
+	case s.UserID != ac.Subject:
+		return Claims{}, apierr.New(apierr.InvalidToken)
+	case s.Revoked():
+		return Claims{}, apierr.New(apierr.Revoked)
+	case !id.now().Before(s.ExpiresAt):
+		return Claims{}, apierr.New(apierr.TokenExpired)
+	}
+	if err := id.userExists(ctx, ac.Subject); err != nil {
+		return Claims{}, err
 	}
 	return claimsOf(ac), nil
 }
 
+// userExists is nil for a user in the store, revoked for one that is not
+// (deleted since the credential was issued).
+func (id *Service) userExists(ctx context.Context, userID string) error {
+	_, err := id.st.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return apierr.New(apierr.Revoked)
+	}
+	return err
+}
+
 // VerifySession looks up a session cookie: unknown → invalid_token,
-// revoked → revoked, expired → token_expired.
+// revoked or its user deleted → revoked, expired → token_expired.
 func (id *Service) VerifySession(ctx context.Context, sid string) (Claims, error) {
 	s, err := id.st.Session(ctx, sid)
 	switch {
@@ -172,7 +199,7 @@ func (id *Service) VerifySession(ctx context.Context, sid string) (Claims, error
 	}
 	u, err := id.st.UserByID(ctx, s.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return Claims{}, apierr.New(apierr.InvalidToken)
+		return Claims{}, apierr.New(apierr.Revoked) // the user was deleted
 	} else if err != nil {
 		return Claims{}, err
 	}

@@ -133,3 +133,75 @@ func TestIdentityRefusals(t *testing.T) {
 	_, err = expired.VerifySession(ctx, res.SessionID)
 	wantCode(t, err, apierr.TokenExpired)
 }
+
+// gone hides sessions and users of a real store, as if their rows had been
+// deleted (the janitor purged a session, an operator removed a user).
+type gone struct {
+	Store
+	sessions map[string]bool
+	users    map[string]bool
+}
+
+func (g gone) Session(ctx context.Context, id string) (store.Session, error) {
+	if g.sessions[id] {
+		return store.Session{}, store.ErrNotFound
+	}
+	return g.Store.Session(ctx, id)
+}
+
+func (g gone) UserByID(ctx context.Context, id string) (store.User, error) {
+	if g.users[id] {
+		return store.User{}, store.ErrNotFound
+	}
+	return g.Store.UserByID(ctx, id)
+}
+
+// TestIdentityTokenNeedsItsSessionAndUser: a token of ours is only as good
+// as the session and the user behind it. A token whose sid names no live
+// session is revoked (the session row is gone: purged after a logout, or
+// deleted); a session of another user is invalid_token; a user removed
+// from the store is refused, by token and by cookie.
+func TestIdentityTokenNeedsItsSessionAndUser(t *testing.T) {
+	ctx := context.Background()
+	id := newTestIdentity(t)
+	alice, err := id.Login(ctx, "alice", "alice-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := id.Login(ctx, "bob", "bob-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hide := gone{Store: id.st, sessions: map[string]bool{alice.SessionID: true}, users: map[string]bool{"bob": true}}
+	g := New(Config{Store: hide, Issuer: id.issuer, Verifier: id.verifier})
+
+	_, err = g.VerifyToken(ctx, alice.Token)
+	wantCode(t, err, apierr.Revoked)
+	_, err = g.VerifySession(ctx, alice.SessionID)
+	wantCode(t, err, apierr.InvalidToken) // an unknown cookie value is just invalid
+
+	_, err = g.VerifyToken(ctx, bob.Token)
+	wantCode(t, err, apierr.Revoked)
+	_, err = g.VerifySession(ctx, bob.SessionID)
+	wantCode(t, err, apierr.Revoked)
+
+	// Carol's token naming bob's session: signed with the server's key,
+	// but the session is not hers.
+	forged, _, err := id.issuer.Issue(auth.User{ID: "carol", Name: "Carol", SessionID: bob.SessionID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = id.VerifyToken(ctx, forged)
+	wantCode(t, err, apierr.InvalidToken)
+
+	// A token without a session is minted elsewhere (a service with the
+	// shared secret, for users this server may not store): no session or
+	// user to check, only its jti revocation.
+	bare, _, err := id.issuer.Issue(auth.User{ID: "svc-user", Name: "From elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.VerifyToken(ctx, bare); err != nil {
+		t.Fatalf("sessionless token: %v", err)
+	}
+}

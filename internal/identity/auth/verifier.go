@@ -144,8 +144,10 @@ func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalidToken,
 //     would have many spellings);
 //  2. header, algorithm (HS256 with the secret, or the one algorithm of
 //     the public key), kid (absent or ours) and signature → ErrInvalidToken;
-//  3. claims: exp required, iat/nbf not beyond the skew in the future,
-//     iss/aud when configured, sub present → ErrInvalidToken;
+//  3. claims, decoded strictly (exact names, no key twice, numeric dates:
+//     see wireClaims.UnmarshalJSON): exp required, iat/nbf not beyond the
+//     skew in the future, iss/aud when configured, sub present →
+//     ErrInvalidToken;
 //  4. exp reached → ErrTokenExpired;
 //  5. jti revoked → ErrRevoked; a failing revocation store → its error.
 func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
@@ -160,7 +162,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 		return Claims{}, invalid("not base64url")
 	}
 	var w wireClaims
-	if _, err := v.parser.ParseWithClaims(token, &w, v.key); err != nil {
+	parsed, err := v.parser.ParseWithClaims(token, &w, v.key)
+	if err != nil {
 		switch {
 		case errors.Is(err, jwt.ErrTokenMalformed):
 			return Claims{}, invalid("malformed")
@@ -181,6 +184,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 		return Claims{}, invalid("no sub")
 	}
 	c := w.claims()
+	c.External = parsed.Method != jwt.SigningMethodHS256
 	if !v.now().Before(c.ExpiresAt) {
 		return Claims{}, ErrTokenExpired
 	}
