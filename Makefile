@@ -12,8 +12,10 @@ CLIENT_JS  := public/lib/socket.io.min.js
 
 .PHONY: demo test setup setup-go setup-node setup-apt check unit e2e fuzz load faults build clean
 
-demo: setup-go setup-node
-	DEMO=1 ADDR=$(ADDR) $(GO) run ./cmd/server
+# demo builds bin/server and runs it in the foreground (exec: make's child is the
+# server itself), so Ctrl-C, or SIGTERM to make, stops it.
+demo: build
+	DEMO=1 ADDR=$(ADDR) exec ./bin/server
 
 test: setup check unit e2e fuzz
 	@echo "make test: all suites passed"
@@ -80,7 +82,8 @@ load: setup-node
 faults:
 	ulimit -n 20000; FAULTS_SCALE=full $(GO) test -tags e2e -run Faults -v -count=1 -timeout 30m ./test/faults/ | grep -E 'FIGURE|^(---|ok|FAIL|PASS)'
 
-build:
+# build needs the client bundle: the server embeds it for the demo page.
+build: setup-go setup-node
 	$(GO) build -o bin/server ./cmd/server
 	$(GO) build -o bin/conformance ./cmd/conformance
 

@@ -397,9 +397,7 @@ func TestSecurityHeaders(t *testing.T) {
 	if rec := e.do(http.MethodGet, "/", ""); rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
 		t.Errorf("index: %d %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
-	if rec := e.do(http.MethodGet, "/lib/socket.io.min.js", ""); rec.Code != http.StatusNotFound {
-		t.Errorf("missing client library: %d", rec.Code)
-	}
+	// TestClientBundleMissing covers what a build without the client says.
 }
 
 func TestSocketIOMounted(t *testing.T) {

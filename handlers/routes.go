@@ -95,7 +95,7 @@ func Router(d Deps) (*gin.Engine, error) {
 	web.GET("/", Static(d.Files, "index.html"))
 	web.GET("/app.js", Static(d.Files, "app.js"))
 	web.GET("/style.css", Static(d.Files, "style.css"))
-	web.GET("/lib/socket.io.min.js", Static(d.Files, "lib/socket.io.min.js"))
+	web.GET("/lib/socket.io.min.js", ClientBundle(d.Log, d.Files, "lib/socket.io.min.js"))
 	// The demo has no icon: 204 keeps browsers from logging a 404.
 	web.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.GET("/healthz", Healthz())

@@ -1043,6 +1043,13 @@
 
   // Resume the browser's session (the cookie) after a reload or in a new tab.
   async function resume() {
+    if (typeof io !== 'function') {
+      // The server answers 503 for the client bundle when it was built
+      // without it; without this the page would only say "Network error".
+      el.loginError.textContent = 'This server was built without the socket.io client (/lib/socket.io.min.js): rebuild it with `make build`.';
+      el.loginButton.disabled = true;
+      return;
+    }
     if (!hasHint()) {
       el.username.focus();
       return;

@@ -283,3 +283,23 @@ func writeKey(t *testing.T) string {
 	}
 	return path
 }
+
+// TestLogValueDurationsAsText: the config line shows durations as an
+// operator writes them ("15m0s"), not as nanoseconds (900000000000), in
+// the JSON log too.
+func TestLogValueDurationsAsText(t *testing.T) {
+	t.Parallel()
+	c, err := config.FromEnv(env(map[string]string{"TOKEN_TTL": "15m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
+	out := buf.String()
+	if !strings.Contains(out, `"TOKEN_TTL":"15m0s"`) || strings.Contains(out, "900000000000") {
+		t.Fatalf("TOKEN_TTL not as text:\n%s", out)
+	}
+	if strings.Contains(out, "000000000,") {
+		t.Fatalf("a duration in nanoseconds:\n%s", out)
+	}
+}
