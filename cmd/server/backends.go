@@ -21,7 +21,11 @@ import (
 // openStore opens PostgreSQL when DATABASE_URL is set, else the SQLite
 // file in DATA_DIR. Errors never repeat the URL (it may hold a password).
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
-	opts := store.Options{HistoryLimit: cfg.HistoryLimit, HistoryMaxAge: cfg.HistoryMaxAge, Log: log}
+	opts := store.Options{
+		HistoryLimit: cfg.HistoryLimit, HistoryMaxAge: cfg.HistoryMaxAge,
+		NotificationLimit: cfg.NotificationLimit, NotificationRetention: cfg.NotificationRetention,
+		Log: log,
+	}
 	if u := cfg.DatabaseURL.Reveal(); u != "" {
 		st, err := store.OpenPostgres(ctx, u, opts)
 		if err != nil {

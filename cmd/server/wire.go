@@ -37,26 +37,36 @@ type app struct {
 	// shared presence while the other nodes can still be told.
 	leaveCluster func(context.Context)
 	// purge deletes expired sessions and revoked token ids (the store's
-	// DeleteExpired); janitor runs it every purgeEvery.
+	// DeleteExpired); trimInbox applies the notification retention
+	// (TrimNotifications). janitor runs both at start and every purgeEvery.
 	purge      func(context.Context, time.Time) (int64, error)
+	trimInbox  func(context.Context) (int64, error)
 	purgeEvery time.Duration
 }
 
-// janitor purges expired sessions and revocations until ctx ends.
+// janitor purges expired sessions and revocations and trims the
+// notification inboxes, off every request's path, until ctx ends.
 func (a *app) janitor(ctx context.Context) {
 	t := time.NewTicker(a.purgeEvery)
 	defer t.Stop()
+	now := time.Now()
 	for {
+		n, err := a.purge(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("purge expired sessions", "err", err)
+		} else if n > 0 {
+			a.log.Debug("purged expired sessions", "rows", n)
+		}
+		n, err = a.trimInbox(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("trim notifications", "err", err)
+		} else if n > 0 {
+			a.log.Info("trimmed notifications", "rows", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			n, err := a.purge(ctx, now)
-			if err != nil && ctx.Err() == nil {
-				a.log.Warn("purge expired sessions", "err", err)
-			} else if n > 0 {
-				a.log.Debug("purged expired sessions", "rows", n)
-			}
+		case now = <-t.C:
 		}
 	}
 }
@@ -243,6 +253,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		read:            cfg.ReadTimeout,
 		shutdownTimeout: cfg.ShutdownTimeout,
 		purge:           st.DeleteExpired,
+		trimInbox:       st.TrimNotifications,
 		purgeEvery:      10 * time.Minute,
 		leaveCluster:    func(ctx context.Context) { cl.stopPresence(ctx, log) },
 		closeStore: func() {

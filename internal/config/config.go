@@ -121,6 +121,14 @@ type Config struct {
 	// HistoryMaxAge drops messages older than this (HISTORY_MAX_AGE, e.g.
 	// 720h). Default 0: messages are kept whatever their age.
 	HistoryMaxAge time.Duration
+	// NotificationLimit is how many notifications each user's inbox keeps,
+	// the newest (NOTIFICATION_LIMIT). Default 1000.
+	NotificationLimit int
+	// NotificationRetention drops notifications older than this
+	// (NOTIFICATION_RETENTION). Default 2160h (90 days); 0 keeps them
+	// whatever their age (the per-user limit still applies). Both are
+	// applied by the janitor every 10 minutes, never on a request's path.
+	NotificationRetention time.Duration
 	// PublicRooms are the public rooms the `rooms` event lists
 	// (PUBLIC_ROOMS, comma-separated). Any public-style name can be joined;
 	// these are the ones offered. Default general,random.
@@ -169,31 +177,33 @@ type Config struct {
 // Default returns the configuration with every default filled in.
 func Default() Config {
 	return Config{
-		Addr:              ":8080",
-		DataDir:           "./data",
-		TokenTTL:          15 * time.Minute,
-		SessionTTL:        24 * time.Hour,
-		ExpiryGrace:       5 * time.Second,
-		AuthSources:       identity.AllSources(),
-		AuthTimeout:       10 * time.Second,
-		LogFormat:         LogJSON,
-		LogLevel:          slog.LevelInfo,
-		EventRate:         20,
-		EventBurst:        40,
-		MaxRoomsPerSocket: 100,
-		MaxSocketsPerUser: 20,
-		MaxPayload:        100 << 10,
-		ShutdownTimeout:   10 * time.Second,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		ChatMaxText:       4096,
-		HistoryLimit:      1000,
-		PublicRooms:       []string{"general", "random"},
-		RecoveryWindow:    2 * time.Minute,
-		PresenceTTL:       30 * time.Second,
-		ConnectTimeout:    10 * time.Second,
-		PingInterval:      25 * time.Second,
-		PingTimeout:       20 * time.Second,
+		Addr:                  ":8080",
+		DataDir:               "./data",
+		TokenTTL:              15 * time.Minute,
+		SessionTTL:            24 * time.Hour,
+		ExpiryGrace:           5 * time.Second,
+		AuthSources:           identity.AllSources(),
+		AuthTimeout:           10 * time.Second,
+		LogFormat:             LogJSON,
+		LogLevel:              slog.LevelInfo,
+		EventRate:             20,
+		EventBurst:            40,
+		MaxRoomsPerSocket:     100,
+		MaxSocketsPerUser:     20,
+		MaxPayload:            100 << 10,
+		ShutdownTimeout:       10 * time.Second,
+		ReadHeaderTimeout:     10 * time.Second,
+		ReadTimeout:           time.Minute,
+		ChatMaxText:           4096,
+		HistoryLimit:          1000,
+		NotificationLimit:     1000,
+		NotificationRetention: 90 * 24 * time.Hour,
+		PublicRooms:           []string{"general", "random"},
+		RecoveryWindow:        2 * time.Minute,
+		PresenceTTL:           30 * time.Second,
+		ConnectTimeout:        10 * time.Second,
+		PingInterval:          25 * time.Second,
+		PingTimeout:           20 * time.Second,
 	}
 }
 
@@ -311,6 +321,8 @@ func (c Config) LogValue() slog.Value {
 		duration("PRESENCE_TTL", c.PresenceTTL),
 		slog.String("NODE_ID", c.NodeID),
 		duration("HISTORY_MAX_AGE", c.HistoryMaxAge),
+		slog.Int("NOTIFICATION_LIMIT", c.NotificationLimit),
+		duration("NOTIFICATION_RETENTION", c.NotificationRetention),
 		slog.Any("PUBLIC_ROOMS", c.PublicRooms),
 		slog.Int("PUBLISH_API_KEYS", len(c.PublishAPIKeys)),
 		slog.Bool("LEGACY_CLIENTS", c.LegacyClients),

@@ -68,6 +68,8 @@ func variables() []variable {
 		{"CHAT_MAX_TEXT", "longest chat text in bytes", false, setInt("CHAT_MAX_TEXT", func(c *Config) *int { return &c.ChatMaxText })},
 		{"HISTORY_LIMIT", "messages kept per room", false, setInt("HISTORY_LIMIT", func(c *Config) *int { return &c.HistoryLimit })},
 		{"HISTORY_MAX_AGE", "drop messages older than this, 0 for no age limit", false, setDuration("HISTORY_MAX_AGE", func(c *Config) *time.Duration { return &c.HistoryMaxAge })},
+		{"NOTIFICATION_LIMIT", "notifications kept per user, the newest", false, setInt("NOTIFICATION_LIMIT", func(c *Config) *int { return &c.NotificationLimit })},
+		{"NOTIFICATION_RETENTION", "drop notifications older than this, 0 for no age limit", false, setDuration("NOTIFICATION_RETENTION", func(c *Config) *time.Duration { return &c.NotificationRetention })},
 		{"PUBLIC_ROOMS", "comma-separated public rooms offered to clients", false, setPublicRooms},
 		{"PUBLISH_API_KEYS", "comma-separated publish API keys", true, setAPIKeys},
 		{"LEGACY_CLIENTS", "1 accepts socket.io-client v2", false, setBool("LEGACY_CLIENTS", func(c *Config) *bool { return &c.LegacyClients })},
@@ -389,6 +391,12 @@ func (c Config) Validate() error {
 	}
 	if c.HistoryMaxAge < 0 {
 		add("HISTORY_MAX_AGE", "must be 0 (no age limit) or a positive duration")
+	}
+	if c.NotificationLimit < 1 {
+		add("NOTIFICATION_LIMIT", "must be at least 1")
+	}
+	if c.NotificationRetention < 0 {
+		add("NOTIFICATION_RETENTION", "must be 0 (no age limit) or a positive duration")
 	}
 	for _, r := range c.PublicRooms {
 		if !rooms.IsPublic(r) {

@@ -162,3 +162,39 @@ func (s *SQLite) MarkRead(ctx context.Context, userID string, ids []string, at t
 	}
 	return changed, nil
 }
+
+// TrimNotifications implements Store, in one transaction.
+func (s *SQLite) TrimNotifications(ctx context.Context) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: trim notifications: %w", err)
+	}
+	defer tx.Rollback()
+	var total int64
+	if s.notifMaxAge > 0 {
+		res, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE ts < ?`, millis(s.now().Add(-s.notifMaxAge)))
+		if err != nil {
+			return 0, fmt.Errorf("store: trim notifications: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	// Only users over the cap are ranked: the GROUP BY walks the
+	// (user_id, seq) index, and most inboxes are under it.
+	res, err := tx.ExecContext(ctx,
+		`DELETE FROM notifications WHERE seq IN (
+		   SELECT seq FROM (
+		     SELECT seq, row_number() OVER (PARTITION BY user_id ORDER BY seq DESC) AS rn
+		     FROM notifications
+		     WHERE user_id IN (SELECT user_id FROM notifications GROUP BY user_id HAVING count(*) > ?1)
+		   ) WHERE rn > ?1)`, s.notifLimit)
+	if err != nil {
+		return 0, fmt.Errorf("store: trim notifications: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	total += n
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: trim notifications: %w", err)
+	}
+	return total, nil
+}

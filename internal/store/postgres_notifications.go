@@ -190,3 +190,37 @@ func (s *Postgres) MarkRead(ctx context.Context, userID string, ids []string, at
 	}
 	return changed, nil
 }
+
+// TrimNotifications implements Store, in one transaction. Nodes trimming
+// at once delete the same rows at worst: each count is then its own.
+func (s *Postgres) TrimNotifications(ctx context.Context) (int64, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: trim notifications: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	var total int64
+	if s.notifMaxAge > 0 {
+		tag, err := tx.Exec(ctx, `DELETE FROM notifications WHERE ts < $1`, pgTime(s.now().Add(-s.notifMaxAge)))
+		if err != nil {
+			return 0, fmt.Errorf("store: trim notifications: %w", err)
+		}
+		total += tag.RowsAffected()
+	}
+	// Only users over the cap are ranked; most inboxes are under it.
+	tag, err := tx.Exec(ctx,
+		`DELETE FROM notifications WHERE seq IN (
+		   SELECT seq FROM (
+		     SELECT seq, row_number() OVER (PARTITION BY user_id ORDER BY seq DESC) AS rn
+		     FROM notifications
+		     WHERE user_id IN (SELECT user_id FROM notifications GROUP BY user_id HAVING count(*) > $1)
+		   ) ranked WHERE rn > $1)`, s.notifLimit)
+	if err != nil {
+		return 0, fmt.Errorf("store: trim notifications: %w", err)
+	}
+	total += tag.RowsAffected()
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("store: trim notifications: %w", err)
+	}
+	return total, nil
+}

@@ -60,6 +60,12 @@ type Store interface {
 	// DeleteExpired removes sessions and revoked token ids that expired
 	// before t, returning how many rows went. Run it now and then.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
+	// TrimNotifications applies the notification retention of Options:
+	// it drops notifications older than NotificationRetention, and keeps
+	// each user's newest NotificationLimit. It returns how many rows went.
+	// It walks every inbox, so it runs in the background (the server's
+	// janitor), never on a request's path.
+	TrimNotifications(ctx context.Context) (int64, error)
 
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error

@@ -209,3 +209,59 @@ func testNotificationLimits(t *testing.T, e *env) {
 		t.Fatalf("last page: %d, more %v, %v", len(got), more, err)
 	}
 }
+
+// testNotificationRetention: TrimNotifications drops notifications older
+// than NotificationRetention and, per user, all but the newest
+// NotificationLimit; nobody else's inbox changes.
+func testNotificationRetention(t *testing.T, e *env) {
+	e.clock.Add(48 * time.Hour)
+	now := e.clock.Now()
+	st := e.store(store.Options{NotificationRetention: 24 * time.Hour, NotificationLimit: 3})
+	// alice: 6 notifications, the first two older than a day.
+	var alice []store.Notification
+	for i := range 6 {
+		n := notification("alice", i)
+		n.TS = now.Add(-time.Duration(6-i) * time.Hour)
+		if i < 2 {
+			n.TS = now.Add(-25*time.Hour - time.Duration(i)*time.Minute)
+		}
+		alice = append(alice, n)
+	}
+	// bob: 2, one of them old; carol: 3, all recent (at the cap).
+	bob := []store.Notification{notification("bob", 0), notification("bob", 1)}
+	bob[0].TS, bob[1].TS = now.Add(-30*time.Hour), now.Add(-time.Hour)
+	carol := []store.Notification{notification("carol", 0), notification("carol", 1), notification("carol", 2)}
+	for i := range carol {
+		carol[i].TS = now.Add(-time.Duration(i+1) * time.Minute)
+	}
+	for _, batch := range [][]store.Notification{alice, bob, carol} {
+		if err := st.AddNotifications(ctx(t), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := st.TrimNotifications(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 { // alice's two old ones and the oldest recent one over the cap; bob's old one
+		t.Errorf("trimmed %d rows, want 4", n)
+	}
+	want := map[string][]string{
+		"alice": {"alice-n5", "alice-n4", "alice-n3"},
+		"bob":   {"bob-n1"},
+		"carol": {"carol-n2", "carol-n1", "carol-n0"},
+	}
+	for user, ids := range want {
+		got, _, err := st.ListNotifications(ctx(t), user, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(notificationIDs(got), ids) {
+			t.Errorf("%s keeps %v, want %v", user, notificationIDs(got), ids)
+		}
+	}
+	// A second pass has nothing left to do.
+	if n, err := st.TrimNotifications(ctx(t)); err != nil || n != 0 {
+		t.Errorf("second trim: %d, %v", n, err)
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Opener) {
 		{"NotificationDuplicateIDs", testNotificationDuplicateIDs},
 		{"MarkRead", testMarkRead},
 		{"NotificationLimits", testNotificationLimits},
+		{"NotificationRetention", testNotificationRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
