@@ -147,7 +147,7 @@ func TestLoginOK(t *testing.T) {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 	body := rec.Body.String()
-	for _, want := range []string{`"token":"tok-alice"`, `"tokenType":"Bearer"`, `"expiresAt":"`, `"user":{"id":"u-alice","name":"alice","teams":[],"roles":[]}`} {
+	for _, want := range []string{`"token":"tok-alice"`, `"tokenType":"Bearer"`, `"expiresAt":1`, `"user":{"id":"u-alice","name":"alice","teams":[],"roles":[]}`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body %s lacks %s", body, want)
 		}

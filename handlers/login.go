@@ -60,8 +60,10 @@ type loginRequest struct {
 type loginResponse struct {
 	Token     string `json:"token"`
 	TokenType string `json:"tokenType"`
-	ExpiresAt string `json:"expiresAt"`
-	User      User   `json:"user"`
+	// ExpiresAt is in milliseconds since the epoch, as every time on the
+	// wire (chat and notification ts, the auth:refresh ack).
+	ExpiresAt int64 `json:"expiresAt"`
+	User      User  `json:"user"`
 }
 
 // Login returns the POST /login handler. Checks run in this order: an
@@ -126,7 +128,7 @@ func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins
 		writeJSON(c, http.StatusOK, loginResponse{
 			Token:     res.Token,
 			TokenType: "Bearer",
-			ExpiresAt: res.ExpiresAt.UTC().Format(time.RFC3339),
+			ExpiresAt: res.ExpiresAt.UnixMilli(),
 			User:      UserOf(res.Claims),
 		})
 	}

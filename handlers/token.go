@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,7 +45,7 @@ func Token(log *slog.Logger, verifier identity.Verifier, refresher Refresher, or
 		writeJSON(c, http.StatusOK, loginResponse{
 			Token:     res.Token,
 			TokenType: "Bearer",
-			ExpiresAt: res.ExpiresAt.UTC().Format(time.RFC3339),
+			ExpiresAt: res.ExpiresAt.UnixMilli(),
 			User:      UserOf(res.Claims),
 		})
 	}
