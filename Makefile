@@ -17,6 +17,10 @@ CLIENT_JS  := public/lib/socket.io.min.js
 demo: build
 	DEMO=1 ADDR=$(ADDR) exec ./bin/server
 
+# step prints a step's name as it starts and its duration as it ends (also
+# when it fails), so a long `make test` is never silent about where it is.
+step = @echo "==> $(1) ($$(date +%T))"; t0=$$(date +%s); trap 'echo "<== $(1): $$(( $$(date +%s) - t0 )) s"' EXIT;
+
 test: setup check unit e2e fuzz
 	@echo "make test: all suites passed"
 
@@ -31,8 +35,9 @@ setup-apt:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v nginx >/dev/null || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  echo "==> installing:$$missing (apt-get, log in /tmp/rtserver-apt.log)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } \
+	    >/tmp/rtserver-apt.log 2>&1 || { tail -30 /tmp/rtserver-apt.log; exit 1; }; \
 	fi
 
 setup-go:
@@ -50,26 +55,36 @@ $(CLIENT_JS): $(NODE_DEPS)
 	cp test/node_modules/socket.io-client/dist/socket.io.min.js $(CLIENT_JS)
 
 check: setup-node
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/node_modules/*')); \
-	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) mod tidy -diff
-	$(GO) vet ./...
-	$(GO) vet -tags e2e ./...
-	test/node_modules/.bin/tsc -p test/types
+	$(call step,check (gofmt; go mod tidy -diff; go vet; tsc)) \
+	out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/node_modules/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; \
+	$(GO) mod tidy -diff && $(GO) vet ./... && $(GO) vet -tags e2e ./... && test/node_modules/.bin/tsc -p test/types
 
+# TESTED lists the packages that have tests (with the build tags in $(1)), so
+# that no "[no test files]" line hides the ones that ran.
+TESTED = $$($(GO) list $(1) -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' $(2))
+
+# unit runs every package with tests outside the e2e tag; make e2e runs the
+# suites under test/ that carry it.
 unit:
-	$(GO) test -race -count=1 ./...
+	$(call step,unit (go test -race; a cold build takes minutes before the first line)) \
+	$(GO) test -race -count=1 $(call TESTED,,./...)
 
 e2e: setup-node
-	$(GO) test -race -count=1 -tags e2e -timeout 15m ./test/...
+	$(call step,e2e (engine; server; newcomer; browser; redis; cluster; faults)) \
+	$(GO) test -race -count=1 -tags e2e -timeout 15m $(call TESTED,-tags e2e,./test/...)
 
 # fuzz runs every fuzz target briefly (FUZZTIME each); run longer by hand with FUZZTIME=10m.
+# Each target prints one line: its package, its name, ok or FAIL, and how many
+# inputs it ran.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	$(call step,fuzz (every target for $(FUZZTIME))) \
+	set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo "fuzz $$pkg $$f"; \
-	    out=$$($(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg 2>&1) || { echo "$$out" | tail -40; exit 1; }; \
+	    out=$$($(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg 2>&1) || { echo "fuzz $$pkg $$f: FAIL"; echo "$$out" | tail -40; exit 1; }; \
+	    execs=$$(echo "$$out" | grep -o 'execs: [0-9]*' | tail -1 | cut -d' ' -f2); \
+	    echo "fuzz $$pkg $$f: ok, $${execs:-0} inputs in $(FUZZTIME)"; \
 	  done; \
 	done
 
