@@ -163,3 +163,36 @@ func TestRecoveryKeepRoomFilters(t *testing.T) {
 	_ = srv.To("shared").Emit("after", 6)
 	back.expectSilence(50 * time.Millisecond)
 }
+
+// TestRecoverySkipMiddlewares: with SkipMiddlewares (and so no Owner) the pid
+// alone restores the session and the middleware does not run, as in Node.
+func TestRecoverySkipMiddlewares(t *testing.T) {
+	var runs atomic.Int32
+	sockets := make(chan *Socket, 4)
+	srv, base := newTestServer(t, Config{Recovery: &RecoveryConfig{SkipMiddlewares: true}}, func(srv *Server) {
+		srv.Use(func(*Socket) error { runs.Add(1); return nil })
+		srv.OnConnection(func(s *Socket) {
+			if !s.Recovered() {
+				_ = s.Join("r")
+			}
+			sockets <- s
+		})
+	})
+	c := dial(t, base, "websocket")
+	c.send("0")
+	first := readConnect(t, c, "")
+	recv(t, sockets)
+	c.close()
+	waitGone(t, srv.main, first.SID)
+	_ = srv.To("r").Emit("m", 1)
+
+	back := dial(t, base, "polling")
+	back.send(`0{"pid":"` + first.PID + `","offset":"` + first.Offset + `"}`)
+	if got := readConnect(t, back, ""); got.SID != first.SID {
+		t.Fatalf("not recovered: %+v", got)
+	}
+	back.expectPrefix(`2["m",1,"`)
+	if s := recv(t, sockets); !s.Recovered() || !s.In("r") || runs.Load() != 1 {
+		t.Fatalf("recovered %v rooms %v middleware runs %d", s.Recovered(), s.Rooms(), runs.Load())
+	}
+}
