@@ -30,6 +30,9 @@ type Directory interface {
 	UserByID(ctx context.Context, id string) (store.User, error)
 }
 
+// chatNamespace is the namespace of the chat.
+const chatNamespace = "/chat"
+
 // Chat limits.
 const (
 	// joinHistory is how many messages a join answers with.
@@ -122,16 +125,17 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 	})
 }
 
-// restoreRooms re-admits a socket that came back through connection state
-// recovery to the rooms it had: each is checked against the current claims
-// (left when they no longer allow it) and counted in presence again.
+// restoreRooms counts a socket that came back through connection state
+// recovery in the presence of the rooms it got back. Recovery (KeepRoom)
+// restored only the rooms mayStay allows; the check is repeated so that a
+// server wired without that rule still leaves the others.
 func (n *namespaces) restoreRooms(s *socketio.Socket, c identity.Claims) {
 	me := UserRef{ID: c.UserID, Name: c.Name}
 	for _, room := range s.Rooms() {
 		if room == s.ID() || room == userRoom(c.UserID) {
 			continue
 		}
-		if n.Rooms.CanJoin(c, room) != nil {
+		if !mayStay(n.Rooms, chatNamespace, c, room) {
 			_ = s.Leave(room)
 			continue
 		}

@@ -72,6 +72,12 @@ type Deps struct {
 //	/notifications  auth; unread on connect; read, list
 //	/admin          auth + role admin; online, kick
 //
+// Connection state recovery (NewRecovery) gives a session back only to the
+// login that owned it, after the namespace's auth ran; another user's pid
+// gets a fresh socket. The rooms restored are those the namespace allows
+// now: user:<sub> on /, /chat and /notifications, plus on /chat the rooms
+// rooms/ lets the claims join; none on /admin.
+//
 // Every response carries the security headers; every request is logged
 // with token query values redacted; panics become 500 JSON.
 func Router(d Deps) (*gin.Engine, error) {

@@ -345,6 +345,10 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 //	                users (each socket also in user:<sub> for DMs)
 //	/notifications  Auth; joins user:<sub>; unread on connect; read, list
 //	/admin          Auth + RequireRole("admin"); online, kick, revoke
+//
+// With connection state recovery, io's RecoveryConfig must take Owner and
+// KeepRoom from NewRecovery over the same d.Rooms: a session then returns
+// only to its own login, with the rooms each namespace allows now.
 func Namespaces(io *socketio.Server, d SocketDeps) {
 	if d.AuthTimeout <= 0 {
 		d.AuthTimeout = 10 * time.Second
@@ -374,7 +378,7 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	root.Use(socketCap)
 	n.setupRoot(root)
 
-	chat := io.Of("/chat")
+	chat := io.Of(chatNamespace)
 	chat.Use(strict)
 	chat.Use(socketCap)
 	n.setupChat(chat)

@@ -35,6 +35,11 @@ func (tokenVerifier) VerifyToken(_ context.Context, token string) (identity.Clai
 		c := socketUsers["alice"]
 		c.IssuedAt, c.Expires = time.Now(), time.Now().Add(300*time.Millisecond)
 		return c, nil
+	case "tok-admin-2": // admin, another login (session) of the same user
+		c := socketUsers["admin"]
+		c.TokenID, c.SessionID = "j-admin-2", "s-admin-2"
+		c.Expires = time.Now().Add(time.Hour)
+		return c, nil
 	case "tok-alice-noteam": // alice, removed from her team since
 		c := socketUsers["alice"]
 		c.Teams, c.TokenID = nil, "j-alice-2"

@@ -36,13 +36,26 @@ type PersistedSession struct {
 	Offset string `json:"offset"`
 	// DisconnectedAt is when the socket was lost.
 	DisconnectedAt time.Time `json:"disconnectedAt"`
+	// Owner is who the socket acted for (RecoveryConfig.Owner; "" without one). The
+	// session is restored only to a handshake with the same owner, so a pid alone
+	// does not hand a session to someone else. It is never a credential.
+	Owner string `json:"owner,omitempty"`
 }
 
-// RestoredSession is a persisted session plus the broadcasts it missed, each
-// already carrying its offset as the last argument.
+// RestoredSession is a persisted session plus the broadcasts it missed, oldest
+// first.
 type RestoredSession struct {
 	PersistedSession
-	Missed []*parser.Packet
+	Missed []MissedPacket
+}
+
+// MissedPacket is a broadcast a disconnected session missed: the packet, already
+// carrying its offset as the last argument, and the options that selected its
+// recipients, so the namespace can drop the packets addressed only to rooms it
+// does not restore (RecoveryConfig.KeepRoom).
+type MissedPacket struct {
+	Packet *parser.Packet
+	Opts   BroadcastOptions
 }
 
 // Adapter keeps room membership and delivers broadcasts for one namespace. Its
@@ -91,9 +104,12 @@ type Adapter interface {
 	ServerCount(ctx context.Context) (int, error)
 	// PersistSession keeps a disconnected socket's state for recovery.
 	PersistSession(s PersistedSession)
-	// RestoreSession returns session pid with the packets after offset, or nil
-	// when it cannot be recovered (unknown, expired, or the packets are gone).
-	RestoreSession(pid, offset string) (*RestoredSession, error)
+	// RestoreSession takes session pid, persisted for owner, with the packets after
+	// offset that were addressed to it, or returns nil when it cannot be recovered
+	// (unknown, expired, or the packets are gone). A session of another owner is
+	// left in place for its own client and nil is returned. Taking is atomic: of
+	// two handshakes for one session, at most one gets it.
+	RestoreSession(pid, offset, owner string) (*RestoredSession, error)
 	// Close releases the adapter.
 	Close() error
 }

@@ -122,6 +122,8 @@ func TestConfigValidate(t *testing.T) {
 		{AttachmentTimeout: -1},
 		{Recovery: &RecoveryConfig{MaxDisconnectionDuration: -1}},
 		{Recovery: &RecoveryConfig{MaxPackets: -1}},
+		// Owner reads what the middleware established, which SkipMiddlewares skips.
+		{Recovery: &RecoveryConfig{SkipMiddlewares: true, Owner: func(*Socket) string { return "x" }}},
 	}
 	for i, c := range bad {
 		if _, err := NewServer(c); err == nil {

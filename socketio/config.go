@@ -69,9 +69,11 @@ type RecoveryConfig struct {
 	// MaxDisconnectionDuration is how long a disconnected socket's state and the
 	// broadcasts are kept. Default 2m.
 	MaxDisconnectionDuration time.Duration
-	// SkipMiddlewares skips namespace middleware for a recovered socket. Default
-	// false: middleware runs again (Socket.Recovered tells it so), so an expired or
-	// revoked credential cannot come back through recovery. Node skips them.
+	// SkipMiddlewares restores a session before, and instead of, the namespace
+	// middleware, as Node does: the pid alone then proves the client. Default
+	// false: the middleware runs first, on a socket that still has a fresh id, so
+	// an expired or revoked credential cannot come back through recovery, and the
+	// session is restored after it only when Owner agrees.
 	SkipMiddlewares bool
 	// MaxPackets bounds the broadcasts kept for replay per namespace. Default 1000.
 	MaxPackets int
@@ -80,6 +82,24 @@ type RecoveryConfig struct {
 	// MaxSessions bounds the disconnected sessions kept per namespace; past it a
 	// disconnected socket is not kept. Default 100000.
 	MaxSessions int
+	// Owner returns who socket s acts for, e.g. a user id plus a hash of the login
+	// session: never a credential, as it is kept with the session. It runs when a
+	// socket is persisted and, for a handshake that asks for recovery, after the
+	// middleware (which establishes who the client is) and before anything is
+	// restored. A session is restored only to a socket whose non-empty owner equals
+	// the one it was persisted with; any other handshake gets a fresh socket (new
+	// id and pid, no rooms, no missed packets, Recovered false) and the session stays
+	// for its owner. A socket whose owner is "" is not persisted. Default nil: as in
+	// Node, whoever presents the pid gets the session, which is only safe when
+	// sockets act for nobody in particular. It cannot be set with SkipMiddlewares.
+	Owner func(s *Socket) string
+	// KeepRoom reports whether a socket being recovered may have room back. It runs
+	// once per persisted room (the socket's own id room is always kept), after
+	// Owner approved the takeover, with the socket carrying the restored id, so the
+	// current rules apply rather than those in force when the room was joined.
+	// Rooms it refuses are not restored, and missed broadcasts addressed only to
+	// such rooms are not sent. Default nil: every room is restored.
+	KeepRoom func(s *Socket, room string) bool
 }
 
 // withDefaults returns c with zero fields replaced by their defaults. The Engine
@@ -151,6 +171,10 @@ func (c Config) Validate() error {
 			return errors.New("socketio: Recovery.MaxDisconnectionDuration must be positive")
 		case r.MaxPackets <= 0 || r.MaxBytes <= 0 || r.MaxSessions <= 0:
 			return errors.New("socketio: Recovery limits must be positive")
+		case r.SkipMiddlewares && r.Owner != nil:
+			// Owner reads what the middleware established; skipping it would
+			// restore sessions before anyone could tell who is asking.
+			return errors.New("socketio: Recovery.Owner cannot be set with SkipMiddlewares")
 		}
 	}
 	return nil

@@ -13,7 +13,10 @@
 // or any value json.Marshal accepts. Rooms, broadcasts (Operator), acknowledgements
 // in both directions, connection state recovery and graceful shutdown mirror
 // socket.io's semantics; the Adapter interface mirrors socket.io's adapter so a
-// cluster adapter can be added later.
+// cluster adapter can be added later. Recovery differs in one respect: by default
+// the middleware runs before a session is restored, and RecoveryConfig.Owner and
+// KeepRoom let the application bind a session to who created it and restore only
+// the rooms its current rules allow, so a leaked pid hands nothing over.
 //
 // # Concurrency contract
 //

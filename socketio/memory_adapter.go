@@ -303,11 +303,11 @@ func (a *MemoryAdapter) PersistSession(s PersistedSession) {
 }
 
 // RestoreSession implements Adapter.
-func (a *MemoryAdapter) RestoreSession(pid, offset string) (*RestoredSession, error) {
+func (a *MemoryAdapter) RestoreSession(pid, offset, owner string) (*RestoredSession, error) {
 	if a.store == nil {
 		return nil, nil
 	}
-	return a.store.restore(pid, offset), nil
+	return a.store.restore(pid, offset, owner), nil
 }
 
 // Offset returns the offset of the latest stored broadcast ("" when recovery is off),

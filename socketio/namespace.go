@@ -16,6 +16,9 @@ import (
 // query, headers, cookies, remote address) through s.Handshake() and may store
 // values on s. A *ConnectError refuses the connection with that message and data;
 // any other error refuses it with "internal error" (the error is logged, never sent).
+// For a handshake that asks for connection state recovery, s is still a fresh
+// socket (its own id, Recovered false): the session is restored after the
+// middleware, and only to its owner (RecoveryConfig.Owner).
 type Middleware func(s *Socket) error
 
 // Namespace is a Socket.IO namespace: its middleware, connection handlers, sockets
@@ -218,29 +221,34 @@ func (n *Namespace) DisconnectSockets(close bool) error {
 }
 
 // connect runs the connection of client c to this namespace, on c's read loop:
-// recovery lookup, middleware, registration, the CONNECT reply, missed packets,
-// then the OnConnection handlers.
+// middleware, the recovery decision, registration, the CONNECT reply, missed
+// packets, then the OnConnection handlers.
 func (n *Namespace) connect(c *client, hs *Handshake) {
-	var restored *RestoredSession
 	rc := n.recovery()
+	var pid, offset string
 	if rc != nil && !c.legacy {
-		if pid, offset := recoveryAuth(hs.Auth); pid != "" {
-			rs, err := n.adapter.RestoreSession(pid, offset)
-			if err != nil {
-				n.srv.log.Warn("socketio: restore session", "nsp", n.name, "err", err)
-			}
-			if rs != nil && n.Socket(rs.SID) == nil {
-				restored = rs
-			}
-		}
+		pid, offset = recoveryAuth(hs.Auth)
 	}
-	s := newSocket(n, c, hs, restored)
-	if restored == nil || !rc.SkipMiddlewares {
+	s := newSocket(n, c, hs)
+	var restored *RestoredSession
+	if pid != "" && rc.SkipMiddlewares {
+		// Node's order: the pid alone restores, and the middleware is skipped.
+		// Validate refuses an Owner here, so the session's owner is "".
+		restored = n.restore(s, pid, offset, "")
+	}
+	if restored == nil {
 		if err := n.runMiddlewares(s); err != nil {
 			s.closing.Store(true)
 			s.cancel()
 			c.refuse(n.name, err)
 			return
+		}
+		// Only now is it known who is asking, so only now may a session be taken
+		// over; a handshake with no owner, or another one, stays a fresh socket.
+		if pid != "" && !rc.SkipMiddlewares {
+			if owner, ok := n.ownerOf(s); ok {
+				restored = n.restore(s, pid, offset, owner)
+			}
 		}
 	}
 	if c.isClosed() || !n.add(s) {
@@ -272,8 +280,8 @@ func (n *Namespace) connect(c *client, hs *Handshake) {
 		return
 	}
 	if restored != nil {
-		for _, p := range restored.Missed {
-			_ = s.sendPacket(p)
+		for _, m := range restored.Missed {
+			_ = s.sendPacket(m.Packet)
 		}
 	}
 	n.srv.stats.connects.Add(1)
@@ -289,6 +297,84 @@ func (n *Namespace) connect(c *client, hs *Handshake) {
 			fn(s)
 		}()
 	}
+}
+
+// ownerOf returns who s acts for (RecoveryConfig.Owner) and whether that may own a
+// session: always without an Owner function, else only when it names someone. A
+// panicking Owner names no one.
+func (n *Namespace) ownerOf(s *Socket) (owner string, ok bool) {
+	rc := n.recovery()
+	if rc == nil || rc.Owner == nil {
+		return "", true
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			n.srv.log.Error("socketio: recovery Owner panicked", "nsp", n.name, "panic", v)
+			owner, ok = "", false
+		}
+	}()
+	owner = rc.Owner(s)
+	return owner, owner != ""
+}
+
+// restore takes session pid over for s when the adapter keeps it for owner: s gets
+// its id, pid and data, and the result holds the rooms RecoveryConfig.KeepRoom
+// allows (the socket's own id room aside) and the missed packets addressed to
+// everyone or to one of the rooms kept. Nil, and s unchanged, when nothing is
+// restored.
+func (n *Namespace) restore(s *Socket, pid, offset, owner string) *RestoredSession {
+	rs, err := n.adapter.RestoreSession(pid, offset, owner)
+	if err != nil {
+		n.srv.log.Warn("socketio: restore session", "nsp", n.name, "err", err)
+	}
+	if rs == nil || n.Socket(rs.SID) != nil {
+		return nil
+	}
+	s.adopt(rs)
+	keep := n.recovery().KeepRoom
+	kept := map[string]struct{}{rs.SID: {}}
+	rooms := make([]string, 0, len(rs.Rooms))
+	for _, r := range rs.Rooms {
+		if r == rs.SID || (keep != nil && !n.keepRoom(keep, s, r)) {
+			continue
+		}
+		kept[r] = struct{}{}
+		rooms = append(rooms, r)
+	}
+	missed := make([]MissedPacket, 0, len(rs.Missed))
+	for _, m := range rs.Missed {
+		if addressedTo(m.Opts, kept) {
+			missed = append(missed, m)
+		}
+	}
+	rs.Rooms, rs.Missed = rooms, missed
+	return rs
+}
+
+// keepRoom asks keep about room; a panic refuses the room.
+func (n *Namespace) keepRoom(keep func(*Socket, string) bool, s *Socket, room string) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			n.srv.log.Error("socketio: recovery KeepRoom panicked", "nsp", n.name, "panic", v)
+			ok = false
+		}
+	}()
+	return keep(s, room)
+}
+
+// addressedTo reports whether a broadcast with opts reaches a socket in rooms by
+// its Rooms alone (every socket when it names none). Except was already applied
+// by the adapter against the rooms the session had.
+func addressedTo(opts BroadcastOptions, rooms map[string]struct{}) bool {
+	if len(opts.Rooms) == 0 {
+		return true
+	}
+	for _, r := range opts.Rooms {
+		if _, ok := rooms[r]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // connectReply is the CONNECT packet that accepts s: {"sid"} (plus "pid" and

@@ -129,10 +129,12 @@ func (r *recoveryStore) persist(s PersistedSession) {
 	r.sessions[s.PID] = s
 }
 
-// restore takes session pid and the packets it missed: those after the later of
-// the client's offset and the session's (re)connect offset. It returns nil when the
-// session is unknown or expired, or when a packet it may have missed is gone.
-func (r *recoveryStore) restore(pid, offset string) *RestoredSession {
+// restore takes session pid, when it was persisted for owner, and the packets it
+// missed: those after the later of the client's offset and the session's
+// (re)connect offset. It returns nil when the session is unknown or expired, when a
+// packet it may have missed is gone, or when it belongs to another owner; that
+// session is left for its owner to recover.
+func (r *recoveryStore) restore(pid, offset, owner string) *RestoredSession {
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -140,10 +142,14 @@ func (r *recoveryStore) restore(pid, offset string) *RestoredSession {
 	if !ok {
 		return nil
 	}
-	delete(r.sessions, pid)
 	if now.Sub(s.DisconnectedAt) > r.cfg.MaxDisconnectionDuration {
+		delete(r.sessions, pid)
 		return nil
 	}
+	if s.Owner != owner {
+		return nil
+	}
+	delete(r.sessions, pid)
 	from, ok := r.parse(s.Offset)
 	if !ok {
 		return nil
@@ -165,7 +171,7 @@ func (r *recoveryStore) restore(pid, offset string) *RestoredSession {
 	for i := range r.packets {
 		sp := &r.packets[i]
 		if sp.seq > from && matches(sp.opts, rooms) {
-			rs.Missed = append(rs.Missed, sp.p)
+			rs.Missed = append(rs.Missed, MissedPacket{Packet: sp.p, Opts: sp.opts})
 		}
 	}
 	return rs

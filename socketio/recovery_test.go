@@ -32,7 +32,7 @@ func TestConnectionStateRecovery(t *testing.T) {
 	srv, base := newTestServer(t, Config{Recovery: &RecoveryConfig{MaxDisconnectionDuration: 5 * time.Second}}, func(s *Server) {
 		s.Use(func(so *Socket) error {
 			middlewareRuns.Add(1)
-			if so.Recovered() && revoked.Load() {
+			if revoked.Load() {
 				return &ConnectError{Message: "unauthorized", Data: map[string]string{"code": "revoked"}}
 			}
 			return nil
@@ -94,7 +94,8 @@ func TestConnectionStateRecovery(t *testing.T) {
 	}
 	so3 := <-sockets
 
-	// Middleware re-runs on recovery and may refuse it.
+	// Middleware re-runs for a recovering handshake, before anything is restored,
+	// and may refuse it.
 	revoked.Store(true)
 	pid := so3.pid
 	c3.close()
@@ -124,16 +125,16 @@ func TestRecoveryStoreBounds(t *testing.T) {
 		t.Fatalf("packets %d", len(a.store.packets))
 	}
 	// p1 missed packets 1..5 but 1 and 2 are gone: not recoverable.
-	if rs, _ := a.RestoreSession("p1", ""); rs != nil {
+	if rs, _ := a.RestoreSession("p1", "", ""); rs != nil {
 		t.Fatal("restored with a gap")
 	}
-	if rs, _ := a.RestoreSession("p1", ""); rs != nil {
+	if rs, _ := a.RestoreSession("p1", "", ""); rs != nil {
 		t.Fatal("restored twice")
 	}
 	a.PersistSession(PersistedSession{SID: "s3", PID: "p3", Rooms: []string{"s3"}, Offset: a.Offset(), DisconnectedAt: time.Now()})
 	_ = srv.Emit("late", 1)
-	rs, _ := a.RestoreSession("p3", "bogus")
-	if rs == nil || len(rs.Missed) != 1 || !strings.HasPrefix(string(rs.Missed[0].Data), `["late",1,"`) {
+	rs, _ := a.RestoreSession("p3", "bogus", "")
+	if rs == nil || len(rs.Missed) != 1 || !strings.HasPrefix(string(rs.Missed[0].Packet.Data), `["late",1,"`) {
 		t.Fatalf("restore %+v", rs)
 	}
 }

@@ -69,7 +69,9 @@ func newID(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func newSocket(n *Namespace, c *client, hs *Handshake, restored *RestoredSession) *Socket {
+// newSocket returns a fresh socket of n on c; connection state recovery may give it
+// a persisted session's identity later (adopt), before it connects.
+func newSocket(n *Namespace, c *client, hs *Handshake) *Socket {
 	s := &Socket{
 		nsp:    n,
 		client: c,
@@ -77,8 +79,6 @@ func newSocket(n *Namespace, c *client, hs *Handshake, restored *RestoredSession
 		acks:   newAckTable(n.srv.cfg.MaxPendingAcks),
 	}
 	switch {
-	case restored != nil:
-		s.id, s.pid, s.recovered, s.data = restored.SID, restored.PID, true, restored.Data
 	case c.legacy:
 		// socket.io-client 2.x derives the id itself from the engine id.
 		s.id = c.sess.ID()
@@ -88,11 +88,23 @@ func newSocket(n *Namespace, c *client, hs *Handshake, restored *RestoredSession
 	default:
 		s.id = newID(15)
 	}
-	if n.recovery() != nil && !c.legacy && s.pid == "" {
+	if n.recovery() != nil && !c.legacy {
 		s.pid = newID(15)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
+}
+
+// adopt gives s, not yet connected, the identity of restored session rs: its id,
+// pid and Data (unless the middleware set Data itself, which is newer).
+func (s *Socket) adopt(rs *RestoredSession) {
+	s.id, s.pid, s.recovered = rs.SID, rs.PID, true
+	s.mu.Lock()
+	if s.data == nil {
+		s.data = rs.Data
+	}
+	s.mu.Unlock()
+	s.log.Store(nil) // a logger built by the middleware names the fresh id
 }
 
 // ID returns the socket id: random, or restored by connection state recovery. It
@@ -113,7 +125,9 @@ func (s *Socket) Context() context.Context { return s.ctx }
 func (s *Socket) Connected() bool { return s.connected.Load() }
 
 // Recovered reports whether connection state recovery restored this socket's id,
-// rooms and data (middleware runs again unless RecoveryConfig.SkipMiddlewares).
+// rooms and data. It is false while the middleware runs: a session is restored
+// after it, and only to its owner (RecoveryConfig.Owner); a refused takeover leaves
+// it false.
 func (s *Socket) Recovered() bool { return s.recovered }
 
 // Transport returns the current transport, "polling" or "websocket".
@@ -455,10 +469,12 @@ func (s *Socket) onClose(reason string) {
 		s.safeCall(fn, reason)
 	}
 	if s.pid != "" && recoverable(reason) {
-		s.nsp.adapter.PersistSession(PersistedSession{
-			SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
-			Offset: s.offset, DisconnectedAt: s.nsp.srv.now(),
-		})
+		if owner, ok := s.nsp.ownerOf(s); ok {
+			s.nsp.adapter.PersistSession(PersistedSession{
+				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
+				Offset: s.offset, DisconnectedAt: s.nsp.srv.now(), Owner: owner,
+			})
+		}
 	}
 	s.nsp.adapter.DelAll(s.id)
 	s.nsp.remove(s)

@@ -151,11 +151,19 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	ident := identity.New(identity.Config{Store: st, Issuer: issuer, Verifier: verifier, SessionTTL: cfg.SessionTTL})
 
 	origins := middleware.NewOrigins(cfg.AllowedOrigins)
+	policy := roomPolicy{rooms.NewPolicy()}
 	var recovery *socketio.RecoveryConfig
 	if cfg.RecoveryWindow > 0 {
-		// Middleware runs again for a recovered socket: a revoked or
-		// expired token cannot come back this way.
-		recovery = &socketio.RecoveryConfig{MaxDisconnectionDuration: cfg.RecoveryWindow}
+		// The auth middleware runs before a session is restored, so a
+		// revoked or expired token cannot come back this way; the session
+		// then returns only to the login that owned it, with the rooms the
+		// room policy allows now.
+		rec := handlers.NewRecovery(policy)
+		recovery = &socketio.RecoveryConfig{
+			MaxDisconnectionDuration: cfg.RecoveryWindow,
+			Owner:                    rec.Owner,
+			KeepRoom:                 rec.KeepRoom,
+		}
 	}
 	io, err := socketio.NewServer(socketio.Config{
 		Engine: engineio.Config{
@@ -193,7 +201,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Log:               log,
 		Verifier:          ident,
 		Sockets:           sockets,
-		Rooms:             roomPolicy{rooms.NewPolicy()},
+		Rooms:             policy,
 		Auth:              middleware.AuthOptions{Credentials: identity.NewCredentials(cfg.AuthSources, origins.HasAllowedOrigin, handlers.SessionCookie)},
 		AuthAfterConnect:  cfg.AuthAfterConnect,
 		AuthTimeout:       cfg.AuthTimeout,

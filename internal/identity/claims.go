@@ -2,7 +2,10 @@ package identity
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,6 +27,27 @@ type Claims struct {
 	IssuedAt time.Time
 	// Expires is when the credential stops being valid (zero: never known).
 	Expires time.Time
+}
+
+// Owner names who the claims act for, to bind server state to them (a
+// connection state recovery session): the user and, when there is one, the
+// server session. Every credential of one login (a refreshed token, the
+// session cookie) has the same owner; another user, or another login of the
+// same user, has another. The session id is itself a credential (the cookie
+// value), so only its SHA-256 is part of the result, which can be kept and
+// compared but not used to sign in. "" when UserID is empty: nobody.
+func (c Claims) Owner() string {
+	if c.UserID == "" {
+		return ""
+	}
+	// The length prefix keeps "user + session" unambiguous whatever bytes
+	// the user id holds.
+	owner := strconv.Itoa(len(c.UserID)) + ":" + c.UserID
+	if c.SessionID == "" {
+		return owner
+	}
+	h := sha256.Sum256([]byte(c.SessionID))
+	return owner + ":" + base64.RawURLEncoding.EncodeToString(h[:])
 }
 
 // HasRole reports whether the claims carry role.
