@@ -154,6 +154,12 @@ try {
   await alice.waitForSelector('#dm-list button[data-room="dm:alice:bob"] .presence.online');
   assert.equal(await alice.isVisible('#admin-form'), false, 'the publish form is for admins only');
 
+  step = 'after login the page is in #general, with no click';
+  for (const page of [alice, bob]) {
+    await page.waitForFunction(() => document.querySelector('#room-title').textContent === '#general');
+    await page.waitForSelector('#send-button:not([disabled])');
+  }
+
   step = 'both open #general';
   await openRoom(alice, 'general');
   await openRoom(bob, 'general');
