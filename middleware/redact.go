@@ -1,7 +1,10 @@
 package middleware
 
 import (
+	"net/url"
 	"strings"
+
+	"rtserver/socketio/engineio"
 )
 
 // redacted replaces secret query values in logs.
@@ -14,7 +17,9 @@ const redacted = "REDACTED"
 // and digits ignored. Then:
 //   - a credential-like parameter (isSecretName) becomes name=REDACTED, or
 //     just REDACTED when its decoded name is not a plain word;
-//   - any parameter whose name or value holds a JWT becomes REDACTED.
+//   - any parameter whose name or value holds a JWT becomes REDACTED;
+//   - the Engine.IO sid, which alone is a polling session, becomes its
+//     engineio.LogID, so one session's requests can still be grouped.
 //
 // Everything else, separators included, is kept byte for byte so logs stay
 // useful for debugging.
@@ -44,6 +49,13 @@ func redactParam(part string) string {
 	}
 	rawName, rawValue, _ := strings.Cut(part, "=")
 	name := lenientUnescape(rawName)
+	if strings.EqualFold(name, "sid") {
+		v, err := url.QueryUnescape(rawValue) // as the engine reads it
+		if err != nil {
+			v = rawValue
+		}
+		return "sid=" + engineio.LogID(v)
+	}
 	if hasJWT(name) {
 		return redacted
 	}
@@ -167,4 +179,22 @@ func unhex(c byte) byte {
 	default:
 		return c - 'a' + 10
 	}
+}
+
+// hasSID reports whether rawQuery carries an Engine.IO sid, cheaply, for
+// choosing the level of a request's record before building it.
+func hasSID(rawQuery string) bool {
+	for rest := rawQuery; rest != ""; {
+		part := rest
+		if i := strings.IndexAny(rest, "&;"); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		name, _, _ := strings.Cut(part, "=")
+		if strings.EqualFold(name, "sid") || len(name) <= 9 && strings.Contains(name, "%") && strings.EqualFold(lenientUnescape(name), "sid") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,12 +1,26 @@
 package middleware_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"rtserver/middleware"
 )
+
+// sidHash is the documented log form of a session id: the first 12 hex
+// digits of its SHA-256, so one session's records can still be grouped.
+func sidHash(sid string) string {
+	sum := sha256.Sum256([]byte(sid))
+	return hex.EncodeToString(sum[:6])
+}
 
 const testSID = "Zq3sEcretSid0123456_"
 
@@ -45,6 +59,9 @@ func TestRedactQueryBypasses(t *testing.T) {
 		{"no value", "x=1;token", "x=1;token=REDACTED"},
 		{"JWT under another name", "x=" + jwt, "x=REDACTED"},
 		{"JWT encoded under another name", "x=1%26token%3D" + jwt, "x=REDACTED"},
+		{"engine sid", "EIO=4&transport=polling&sid=" + testSID, "EIO=4&transport=polling&sid=" + sidHash(testSID)},
+		{"engine sid after semicolon", "EIO=4;sid=" + testSID, "EIO=4;sid=" + sidHash(testSID)},
+		{"engine sid encoded", "%73id=" + strings.Replace(testSID, "_", "%5F", 1), "sid=" + sidHash(testSID)},
 		{"plain", "EIO=4&transport=polling&t=OaX3l2k&b64=1", "EIO=4&transport=polling&t=OaX3l2k&b64=1"},
 		{"plain semicolons", "room=lobby;page=2", "room=lobby;page=2"},
 		{"bad escape kept", "a=%zz", "a=%zz"},
@@ -104,4 +121,54 @@ func FuzzRedactQuery(f *testing.F) {
 			t.Fatalf("RedactQuery(%q) = %q keeps the value", in, out)
 		}
 	})
+}
+
+// TestRequestLogEngineSession: a polling request carries the Engine.IO
+// sid, which alone is the session. It is logged at debug, with the sid as
+// its hash; other requests stay at info and errors at error.
+func TestRequestLogEngineSession(t *testing.T) {
+	var logs bytes.Buffer
+	r := gin.New()
+	r.Use(middleware.RequestLog(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	r.GET("/socket.io/", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/boom", func(c *gin.Context) { c.Status(http.StatusInternalServerError) })
+	for _, target := range []string{
+		"/socket.io/?EIO=4&transport=polling&sid=" + testSID,
+		"/socket.io/?EIO=4;transport=polling;sid=" + testSID,
+	} {
+		logs.Reset()
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+		out := logs.String()
+		if strings.Contains(out, testSID) {
+			t.Errorf("%s: sid in the log: %s", target, out)
+		}
+		if !strings.Contains(out, `"level":"DEBUG"`) || !strings.Contains(out, "sid="+sidHash(testSID)) {
+			t.Errorf("%s: want a DEBUG record with sid=%s: %s", target, sidHash(testSID), out)
+		}
+	}
+
+	logs.Reset()
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/socket.io/?EIO=4&transport=polling", nil))
+	if !strings.Contains(logs.String(), `"level":"INFO"`) {
+		t.Errorf("handshake (no sid) not at info: %s", logs.String())
+	}
+	logs.Reset()
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x;jsessionid=s3cretvalue", nil))
+	if out := logs.String(); strings.Contains(out, "s3cretvalue") || !strings.Contains(out, `"path":"/x;jsessionid=REDACTED"`) {
+		t.Errorf("matrix parameter in the path: %s", out)
+	}
+	logs.Reset()
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/boom?sid="+testSID, nil))
+	if out := logs.String(); !strings.Contains(out, `"level":"ERROR"`) || strings.Contains(out, testSID) {
+		t.Errorf("500 with a sid: want ERROR without the sid: %s", out)
+	}
+
+	var info bytes.Buffer
+	r = gin.New()
+	r.Use(middleware.RequestLog(slog.New(slog.NewJSONHandler(&info, nil))))
+	r.GET("/socket.io/", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/socket.io/?EIO=4&transport=polling&sid="+testSID, nil))
+	if info.Len() != 0 {
+		t.Errorf("polling request logged at info: %s", info.String())
+	}
 }
