@@ -106,7 +106,7 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 		n.limit(s)
 		n.admit(s, c)
 		if err := s.Join(userRoom(c.UserID)); err != nil {
-			n.log().Error("join personal room", "sid", s.ID(), "err", err)
+			n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 		}
 		s.OnDisconnect(func(string) { n.leftAll(nsp, s.ID(), c) })
 		if s.Recovered() {

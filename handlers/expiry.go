@@ -118,7 +118,7 @@ func (n *namespaces) refresh(s *socketio.Socket, c identity.Claims, args socketi
 		left = append(left, room)
 	}
 	if len(left) > 0 {
-		n.log().Info("refresh left rooms", "sid", s.ID(), "user", nc.UserID, "rooms", left)
+		n.log().Info("refresh left rooms", "sid", s.LogID(), "user", nc.UserID, "rooms", left)
 	}
 	return okAck(ok{"expiresAt": nc.Expires.UnixMilli(), "left": left}), nil
 }

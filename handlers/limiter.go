@@ -4,25 +4,48 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
+
+// LoginLimiterKeys is the size of each of the LoginLimiter's two tables:
+// at most twice that many (username, IP) keys are kept, a few hundred
+// bytes each.
+const LoginLimiterKeys = 100_000
 
 // LoginLimiter counts failed logins per (username, client IP) in a sliding
 // window. After Max failures within Window the next attempt is refused,
 // whatever the password, until the oldest failure leaves the window.
-// It is safe for concurrent use; memory is bounded by MaxKeys.
+//
+// Memory is bounded by two LRU tables: keys still under the limit and keys
+// at it (blocked). A new key only ever evicts the least recently used key
+// under the limit, so flooding the limiter with other usernames or
+// addresses never lifts the block of an account under attack; evicting a
+// blocked key takes LoginLimiterKeys other blocked keys, Max failures each,
+// inside one window. A flood can make the limiter forget a key under the
+// limit, which wins the attacker at most Max-1 guesses per LoginLimiterKeys
+// requests. It is safe for concurrent use.
 type LoginLimiter struct {
-	max     int
-	window  time.Duration
-	maxKeys int
-	now     func() time.Time
+	max    int
+	window time.Duration
+	now    func() time.Time
 
-	mu       sync.Mutex
-	failures map[string][]time.Time // each slice sorted, at most max long
+	mu sync.Mutex
+	// counting and blocked hold each key's failures still in the window,
+	// oldest first: fewer than max in counting, exactly max in blocked. A
+	// key is in at most one of them.
+	counting *simplelru.LRU[string, []time.Time]
+	blocked  *simplelru.LRU[string, []time.Time]
 }
 
 // NewLoginLimiter returns a limiter allowing max failures per window. now
 // is the clock (nil: time.Now). Defaults: max 5, window 1 minute.
 func NewLoginLimiter(max int, window time.Duration, now func() time.Time) *LoginLimiter {
+	return newLoginLimiter(max, window, LoginLimiterKeys, now)
+}
+
+// newLoginLimiter is NewLoginLimiter with tables of keys entries each.
+func newLoginLimiter(max int, window time.Duration, keys int, now func() time.Time) *LoginLimiter {
 	if max <= 0 {
 		max = 5
 	}
@@ -32,7 +55,10 @@ func NewLoginLimiter(max int, window time.Duration, now func() time.Time) *Login
 	if now == nil {
 		now = time.Now
 	}
-	return &LoginLimiter{max: max, window: window, maxKeys: 100_000, now: now, failures: make(map[string][]time.Time)}
+	// NewLRU fails only for a size below 1.
+	counting, _ := simplelru.NewLRU[string, []time.Time](keys, nil)
+	blocked, _ := simplelru.NewLRU[string, []time.Time](keys, nil)
+	return &LoginLimiter{max: max, window: window, now: now, counting: counting, blocked: blocked}
 }
 
 // limiterKey joins the two parts so no username can collide with another
@@ -63,47 +89,52 @@ func (l *LoginLimiter) Fail(username, ip string) {
 	defer l.mu.Unlock()
 	f := l.live(key, now)
 	if len(f) >= l.max {
-		f = f[1:]
+		f = f[len(f)-l.max+1:]
 	}
-	if _, ok := l.failures[key]; !ok && len(l.failures) >= l.maxKeys {
-		l.sweep(now)
-	}
-	l.failures[key] = append(f, now)
+	l.store(key, append(f, now))
 }
 
 // Reset forgets the failures of a (username, IP) after a successful login.
 func (l *LoginLimiter) Reset(username, ip string) {
+	key := limiterKey(username, ip)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.failures, limiterKey(username, ip))
+	l.counting.Remove(key)
+	l.blocked.Remove(key)
 }
 
-// live drops the failures of key that left the window. Caller holds mu.
+// live returns the failures of key still inside the window and files the
+// key again without the others. Caller holds mu.
 func (l *LoginLimiter) live(key string, now time.Time) []time.Time {
-	f := l.failures[key]
+	f, ok := l.blocked.Get(key)
+	if !ok {
+		if f, ok = l.counting.Get(key); !ok {
+			return nil
+		}
+	}
 	i := 0
 	for i < len(f) && now.Sub(f[i]) >= l.window {
 		i++
 	}
-	if i == len(f) {
-		delete(l.failures, key)
-		return nil
+	if i > 0 {
+		f = f[i:]
+		l.store(key, f)
 	}
-	f = f[i:]
-	l.failures[key] = f
 	return f
 }
 
-// sweep drops every key whose failures all left the window; if the map is
-// still full, it is cleared rather than grown (an attacker flooding keys
-// then only resets budgets, never exhausts memory). Caller holds mu.
-func (l *LoginLimiter) sweep(now time.Time) {
-	for k, f := range l.failures {
-		if len(f) == 0 || now.Sub(f[len(f)-1]) >= l.window {
-			delete(l.failures, k)
-		}
-	}
-	if len(l.failures) >= l.maxKeys {
-		clear(l.failures)
+// store files key with failures f in the table their number calls for, or
+// drops it when f is empty. Caller holds mu.
+func (l *LoginLimiter) store(key string, f []time.Time) {
+	switch {
+	case len(f) >= l.max:
+		l.counting.Remove(key)
+		l.blocked.Add(key, f)
+	case len(f) == 0:
+		l.counting.Remove(key)
+		l.blocked.Remove(key)
+	default:
+		l.blocked.Remove(key)
+		l.counting.Add(key, f)
 	}
 }

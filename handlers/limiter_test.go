@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,5 +38,41 @@ func TestLoginLimiter(t *testing.T) {
 	}
 	if _, ok := l.Allow("alice", "1.2.3.4"); !ok {
 		t.Error("limited after reset + 4 failures")
+	}
+}
+
+// TestLoginLimiterFloodKeepsAttackedAccount: an attacker who has spent the
+// budget of one account fills the limiter's table with other keys (twice
+// its size, some of them blocked too); the attacked account must still be
+// refused, and keep being refused until its failures leave the window.
+func TestLoginLimiterFloodKeepsAttackedAccount(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := handlers.NewLoginLimiter(5, time.Minute, func() time.Time { return now })
+	for range 5 {
+		if _, ok := l.Allow("alice", "198.51.100.7"); !ok {
+			t.Fatal("refused before 5 failures")
+		}
+		l.Fail("alice", "198.51.100.7")
+	}
+	for i := range 2 * handlers.LoginLimiterKeys {
+		user := "flood" + strconv.Itoa(i)
+		l.Fail(user, "203.0.113."+strconv.Itoa(i%250))
+		if i%1000 == 0 { // a few flood keys reach their own limit
+			for range 4 {
+				l.Fail(user, "203.0.113."+strconv.Itoa(i%250))
+			}
+		}
+	}
+	now = now.Add(30 * time.Second)
+	wait, ok := l.Allow("alice", "198.51.100.7")
+	if ok {
+		t.Fatal("6th attempt allowed after the table was flooded: the attacked account's budget was reset")
+	}
+	if wait != 30*time.Second {
+		t.Errorf("Retry-After %v, want 30s", wait)
+	}
+	now = now.Add(30 * time.Second)
+	if _, ok := l.Allow("alice", "198.51.100.7"); !ok {
+		t.Error("still refused after the window")
 	}
 }

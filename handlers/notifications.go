@@ -70,7 +70,7 @@ func (n *namespaces) setupNotifications(nsp *socketio.Namespace) {
 		// between arrives twice (live and in unread), never zero times;
 		// clients keep notifications by id.
 		if err := s.Join(userRoom(c.UserID)); err != nil {
-			n.log().Error("join personal room", "sid", s.ID(), "err", err)
+			n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 		}
 		n.on(s, "read", n.markRead)
 		n.on(s, "list", n.listNotifications)
@@ -78,7 +78,7 @@ func (n *namespaces) setupNotifications(nsp *socketio.Namespace) {
 		defer cancel()
 		unread, err := n.Inbox.Unread(ctx, c.UserID, maxUnread)
 		if err != nil {
-			n.log().Error("read unread notifications", "sid", s.ID(), "user", c.UserID, "err", err)
+			n.log().Error("read unread notifications", "sid", s.LogID(), "user", c.UserID, "err", err)
 			return
 		}
 		_ = s.Emit("unread", notificationOuts(unread))

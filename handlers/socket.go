@@ -100,7 +100,7 @@ func (n *namespaces) on(s *socketio.Socket, event string, h handlerFunc) {
 		} else if v, err := h(s, c, args); err != nil {
 			code := apierr.CodeOf(err)
 			if code == apierr.Internal {
-				n.log().Error("socket event", "nsp", s.Namespace().Name(), "event", event, "sid", s.ID(), "user", c.UserID, "err", err)
+				n.log().Error("socket event", "nsp", s.Namespace().Name(), "event", event, "sid", s.LogID(), "user", c.UserID, "err", err)
 			}
 			res = apierr.Ack(code)
 		} else {
@@ -137,7 +137,7 @@ func (n *namespaces) socketCap(s *socketio.Socket) error {
 // ends it at credential expiry (+ grace), and forgets it on disconnect.
 func (n *namespaces) admit(s *socketio.Socket, c identity.Claims) {
 	key := s.Namespace().Name() + "#" + s.ID()
-	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.ID(), "user", c.UserID)
+	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.LogID(), "user", c.UserID)
 	log.Info("socket connected", "transport", s.Transport(), "recovered", s.Recovered())
 	n.Sockets.Add(key, c.UserID, c.Name, c.TokenID, c.SessionID, func() { s.Disconnect(false) })
 	n.trackOnline(c, true)
@@ -174,7 +174,7 @@ func (n *namespaces) limit(s *socketio.Socket) {
 			return
 		}
 		n.Observer.FloodDisconnect(nsp)
-		n.log().Warn("socket flooding: disconnected", "nsp", nsp, "sid", s.ID())
+		n.log().Warn("socket flooding: disconnected", "nsp", nsp, "sid", s.LogID())
 	}
 	if mw := rateLimit(n.EventRate, n.EventBurst, limited); mw != nil {
 		s.Use(mw)
@@ -218,7 +218,7 @@ func (n *namespaces) setupRoot(nsp *socketio.Namespace) {
 
 func (n *namespaces) rootAdmitted(s *socketio.Socket, c identity.Claims) {
 	if err := s.Join(userRoom(c.UserID)); err != nil {
-		n.log().Error("join personal room", "sid", s.ID(), "err", err)
+		n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 	}
 	n.admit(s, c)
 }
@@ -232,7 +232,7 @@ func userRoom(id string) string { return "user:" + id }
 func (n *namespaces) awaitAuthenticate(s *socketio.Socket) {
 	deadline := time.AfterFunc(n.AuthTimeout, func() {
 		if _, ok := middleware.ClaimsOf(s); !ok {
-			n.log().Info("no authenticate in time", "sid", s.ID())
+			n.log().Info("no authenticate in time", "sid", s.LogID())
 			s.Disconnect(false)
 		}
 	})

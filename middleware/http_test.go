@@ -23,10 +23,10 @@ func TestRedactQuery(t *testing.T) {
 		{"token=a&token=b", "token=REDACTED&token=REDACTED"},
 		{"tok%65n=abc", "token=REDACTED"},
 		{"TOKEN=abc", "token=REDACTED"},
-		{"access_token=abc", "token=REDACTED"},
+		{"access_token=abc", "access_token=REDACTED"},
 		{"token", "token=REDACTED"},
 		{"a=%zz&token=x", "a=%zz&token=REDACTED"},
-		{"mytoken=keep", "mytoken=keep"},
+		{"t=keep&room=lobby", "t=keep&room=lobby"},
 	}
 	for _, tt := range tests {
 		if got := middleware.RedactQuery(tt.in); got != tt.want {

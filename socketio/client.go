@@ -70,7 +70,7 @@ func (c *client) onConnectTimeout() {
 	c.mu.Unlock()
 	if fire {
 		c.srv.stats.connectTimeouts.Add(1)
-		c.log.Debug("socketio: no CONNECT in time", "session", c.sess.ID())
+		c.log.Debug("socketio: no CONNECT in time", "session", engineio.LogID(c.sess.ID()))
 		c.sess.Close(engineio.ReasonForcedClose)
 	}
 }
@@ -209,7 +209,7 @@ func (c *client) refuse(nsp string, err error) {
 // fail closes the session because the client broke the protocol.
 func (c *client) fail(what string, err error) {
 	c.srv.stats.protocolErrors.Add(1)
-	c.log.Debug("socketio: closing session", "session", c.sess.ID(), "cause", what, "err", err,
+	c.log.Debug("socketio: closing session", "session", engineio.LogID(c.sess.ID()), "cause", what, "err", err,
 		"code", parser.ErrorCode(err))
 	c.mu.Lock()
 	c.closed = true
@@ -357,7 +357,7 @@ func (c *client) OnClose(reason engineio.Reason) {
 	c.mu.Unlock()
 	if reason == engineio.ReasonSlowConsumer {
 		c.srv.stats.slowConsumers.Add(1)
-		c.log.Warn("socketio: slow consumer disconnected: write queue over its cap", "session", c.sess.ID(), "sockets", len(socks))
+		c.log.Warn("socketio: slow consumer disconnected: write queue over its cap", "session", engineio.LogID(c.sess.ID()), "sockets", len(socks))
 	}
 	r := reasonOf(reason)
 	for _, s := range socks {

@@ -133,18 +133,22 @@ func (s *Socket) Recovered() bool { return s.recovered }
 // Transport returns the current transport, "polling" or "websocket".
 func (s *Socket) Transport() string { return s.client.sess.Transport() }
 
-// Logger returns the server logger with the socket's namespace and id attached. It is
-// built on first use, as most sockets never log.
+// Logger returns the server logger with the socket's namespace and LogID attached. It
+// is built on first use, as most sockets never log.
 func (s *Socket) Logger() *slog.Logger {
 	if l := s.log.Load(); l != nil {
 		return l
 	}
-	l := s.nsp.srv.log.With("nsp", s.nsp.name, "sid", s.id)
+	l := s.nsp.srv.log.With("nsp", s.nsp.name, "sid", s.LogID())
 	if s.log.CompareAndSwap(nil, l) {
 		return l
 	}
 	return s.log.Load()
 }
+
+// LogID returns the socket id as it may be written to a log (engineio.LogID): a legacy
+// client's socket is named by its engine sid, which alone is the session.
+func (s *Socket) LogID() string { return engineio.LogID(s.id) }
 
 // debugEnabled reports whether debug records are wanted, so a socket that is not going
 // to log does not build its Logger.

@@ -61,26 +61,6 @@ func unescape(v string) string {
 	return u
 }
 
-// redactQuery returns raw with the value of every parameter whose name contains "token"
-// (any case) replaced by REDACTED, so logged URLs never carry credentials.
-func redactQuery(raw string) string {
-	if !strings.Contains(strings.ToLower(raw), "token") && !strings.Contains(raw, "%") {
-		return raw
-	}
-	parts := strings.Split(raw, "&")
-	for i, kv := range parts {
-		k, _, ok := strings.Cut(kv, "=")
-		name, err := url.QueryUnescape(k)
-		if err != nil {
-			name = k
-		}
-		if ok && strings.Contains(strings.ToLower(name), "token") {
-			parts[i] = k + "=REDACTED"
-		}
-	}
-	return strings.Join(parts, "&")
-}
-
 // newSID returns a session id: 15 bytes from crypto/rand as 20 base64url characters.
 func newSID() string {
 	var b [15]byte

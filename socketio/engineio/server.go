@@ -188,11 +188,14 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// refuse answers r with e and logs it without the query's credentials.
+// refuse answers r with e and logs it. Of the query it logs only the
+// protocol, the transport and the sid as LogID: the rest may carry
+// credentials.
 func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, e *HTTPError) {
 	if srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		q := parseQuery(r.URL.RawQuery)
 		srv.log.Debug("engineio: request refused",
-			"method", r.Method, "path", r.URL.Path, "query", redactQuery(r.URL.RawQuery),
+			"method", r.Method, "path", r.URL.Path, "eio", q.eio, "transport", q.transport, "sid", LogID(q.sid),
 			"remote", r.RemoteAddr, "status", e.Status, "code", e.Code)
 	}
 	writeHTTPError(w, e)
@@ -286,7 +289,7 @@ func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) 
 		if c != nil {
 			transport = TransportWebSocket
 		}
-		srv.log.Debug("engineio: session opened", "sid", s.id, "transport", transport,
+		srv.log.Debug("engineio: session opened", "sid", LogID(s.id), "transport", transport,
 			"protocol", proto, "remote", r.RemoteAddr)
 	}
 	s.handler = srv.handler.OnOpen(s)

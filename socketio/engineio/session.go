@@ -378,7 +378,7 @@ func (s *Session) finish(ws, probe *wsConn, wsCode int, reason Reason) {
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
 	if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
-		s.srv.log.Debug("engineio: session closed", "sid", s.id, "reason", string(reason))
+		s.srv.log.Debug("engineio: session closed", "sid", LogID(s.id), "reason", string(reason))
 	}
 	if s.handler != nil {
 		s.handler.OnClose(reason)

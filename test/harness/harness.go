@@ -84,8 +84,9 @@ func BuildServerTemp() (bin string, remove func(), err error) {
 }
 
 // CheckSecretsAbsent fails the test for every line of the file at path
-// (one secret per line) found in logs. The file must exist and list at
-// least min secrets, so an empty check cannot pass silently.
+// (one secret per line: tokens, session cookies, Engine.IO session ids,
+// socket ids) found in logs. The file must exist and list at least min
+// secrets, so an empty check cannot pass silently.
 func CheckSecretsAbsent(t testing.TB, path string, min int, logs ...string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -101,7 +102,7 @@ func CheckSecretsAbsent(t testing.TB, path string, min int, logs ...string) {
 		}
 		seen[secret] = true
 		if strings.Contains(all, secret) {
-			t.Errorf("a token used by the suite appears in the server log: %.24s…", secret)
+			t.Errorf("a secret (token, session or socket id) used by the suite appears in the server log: %.24s…", secret)
 		}
 	}
 	if len(seen) < min {

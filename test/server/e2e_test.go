@@ -4,7 +4,9 @@ package server_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -72,6 +74,16 @@ func TestNodeSuites(t *testing.T) {
 	afterSrv.Stop(t)
 	strictSrv.Stop(t)
 	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs())
+	// The suites also record every Engine.IO session id and socket id (20
+	// base64url characters): for a polling client the sid alone is the
+	// session. Make sure they were recorded, so the check above covers them.
+	b, err := os.ReadFile(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := regexp.MustCompile(`(?m)^[A-Za-z0-9_-]{20}$`).FindAll(b, -1); len(ids) < 100 {
+		t.Errorf("only %d session or socket ids recorded in %s, want 100 or more", len(ids), tokens)
+	}
 }
 
 // TestRestartKeepsWhatWasAccepted sends acked messages and an offline

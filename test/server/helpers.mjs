@@ -4,8 +4,9 @@
 //   RT_AFTER_URL      second server with AUTH_AFTER_CONNECT=1 and a short AUTH_TIMEOUT
 //   RT_JWT_SECRET, RT_JWT_ISSUER, RT_JWT_AUDIENCE  to mint tokens
 //   RT_ALLOWED_ORIGIN an origin on ALLOWED_ORIGINS
-//   RT_TOKENS_FILE    every token and session id used is appended here, so the
-//                     harness can check that none of them reached the logs
+//   RT_TOKENS_FILE    every token, session cookie, Engine.IO session id and socket
+//                     id used is appended here, so the harness can check that none
+//                     of them reached the logs in clear
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
@@ -82,8 +83,17 @@ export function closeAll() {
 // without waiting.
 export function socket(path, opts = {}, base = BASE) {
   const s = io(base + path, { forceNew: true, reconnection: false, timeout: 5000, ...opts });
+  recordIds(s.io);
+  s.on('connect', () => record(s.id));
   open.add(s);
   return s;
+}
+
+// recordIds records the Engine.IO session id of every connection m opens
+// (reconnections included): for a polling client it alone is the session,
+// so it must never reach a log in clear.
+function recordIds(m) {
+  m.on('open', () => record(m.engine.id));
 }
 
 // connect resolves with the connected socket or rejects with the connect_error.
@@ -122,12 +132,13 @@ export function manager(opts = {}, base = BASE) {
   // and connect() would send a second one, which the server treats as a
   // protocol error and closes the whole connection.
   const m = new Manager(base, { forceNew: true, reconnection: false, timeout: 5000, autoConnect: false, ...opts });
+  recordIds(m);
   return {
     connect(path, sopts = {}) {
       const s = m.socket(path, sopts);
       open.add(s);
       return new Promise((resolve, reject) => {
-        s.once('connect', () => resolve(s));
+        s.once('connect', () => { record(s.id); resolve(s); });
         s.once('connect_error', reject);
         s.connect();
       });
