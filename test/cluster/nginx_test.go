@@ -33,10 +33,11 @@ func TestCluster(t *testing.T) {
 }
 
 // accessLine is one line of log_format rt.
-var accessLine = regexp.MustCompile(`^(\S+) (\S+) sid=(\S*) transport=(\S*) upstream=(\S+) status=(\d+)$`)
+var accessLine = regexp.MustCompile(`^(\S+) (\S+) sid_node=(\S*) transport=(\S*) upstream=(\S+) status=(\d+)$`)
 
 // checkSticky checks every /socket.io/ request with a sid in the access log went to
-// that sid's node, and that requests without one (handshakes) reached both nodes.
+// that sid's node (the log names the node the sid belongs to, sid_node, never the
+// sid), and that requests without one (handshakes) reached both nodes.
 func checkSticky(t *testing.T, lines []string, nodes map[string]string) {
 	t.Helper()
 	withSID, polling, handshakes := 0, 0, map[string]int{}
@@ -46,11 +47,11 @@ func checkSticky(t *testing.T, lines []string, nodes map[string]string) {
 			t.Errorf("unparsed access log line %q", line)
 			continue
 		}
-		uri, sid, transport, upstream := m[2], m[3], m[4], m[5]
+		uri, sidNode, transport, upstream := m[2], m[3], m[4], m[5]
 		if !strings.HasPrefix(uri, "/socket.io/") {
 			continue
 		}
-		if sid == "" || sid == "-" {
+		if sidNode == "" || sidNode == "-" {
 			for id, addr := range nodes {
 				if upstream == addr {
 					handshakes[id]++
@@ -62,9 +63,8 @@ func checkSticky(t *testing.T, lines []string, nodes map[string]string) {
 		if transport == "polling" {
 			polling++
 		}
-		id, _, _ := strings.Cut(sid, ".")
-		if want := nodes[id]; upstream != want {
-			t.Errorf("request for sid %s went to %s, want node %s (%s): %q", sid, upstream, id, want, line)
+		if want := nodes[sidNode]; upstream != want {
+			t.Errorf("request for a session of node %s went to %s, want %s: %q", sidNode, upstream, want, line)
 		}
 	}
 	record(t, "nginx", "requests with a sid (polling)", "%d (%d)", withSID, polling)
