@@ -195,8 +195,8 @@ func (s *Session) writePayload(w http.ResponseWriter, pkts []outPacket) {
 var errBodyTooLarge = errors.New("engineio: body too large")
 
 // handlePost serves a polling POST: it decodes the payload and delivers its packets in
-// order. An over-size body is refused 413 and closes the session; a malformed one closes
-// it with ReasonParseError.
+// order. An over-size body is refused 413 with an empty body and closes the session; a
+// malformed one closes it with ReasonParseError.
 func (s *Session) handlePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	onWS := s.ws != nil
@@ -209,7 +209,7 @@ func (s *Session) handlePost(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errBodyTooLarge):
 		s.destroy(ReasonPayloadTooLarge, 0)
-		s.srv.refuse(w, r, errTooLarge)
+		s.srv.refuseTooLarge(w, r)
 		return
 	case err != nil:
 		s.destroy(ReasonTransportClose, 0)

@@ -130,7 +130,8 @@ func (srv *Server) now() int64 { return int64(time.Since(srv.epoch)) }
 func (srv *Server) Count() int { return int(srv.live.Load()) }
 
 // ServeHTTP handles every Engine.IO request: handshakes, polls, posts and WebSocket
-// upgrades. Refusals are JSON {"code":N,"message":"..."} with status 400, 403, 413 or 503.
+// upgrades. Refusals are JSON {"code":N,"message":"..."} with status 400, 403 or 503; a
+// polling POST over MaxPayload gets 413 with an empty body, as from Node's server.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r.URL.RawQuery)
 	if r.Method == http.MethodOptions {
@@ -196,6 +197,20 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, e *HTTPError) 
 			"remote", r.RemoteAddr, "status", e.Status, "code", e.Code)
 	}
 	writeHTTPError(w, e)
+}
+
+// refuseTooLarge answers a polling POST over MaxPayload as Node's server does: 413 with
+// an empty body and no Content-Type. engine.io-client passes a response body to the
+// application as the error's context, so a JSON body would be the one thing a client
+// sees differently.
+func (srv *Server) refuseTooLarge(w http.ResponseWriter, r *http.Request) {
+	if srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		srv.log.Debug("engineio: request refused",
+			"method", r.Method, "path", r.URL.Path, "query", redactQuery(r.URL.RawQuery),
+			"remote", r.RemoteAddr, "status", http.StatusRequestEntityTooLarge)
+	}
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
 }
 
 // handshake creates a session for a request without sid.
