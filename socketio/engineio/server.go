@@ -32,8 +32,10 @@ type SessionHandler interface {
 
 // Timing constants that are not worth a Config field.
 const (
-	// noopDelay is how long a polling GET made during an upgrade waits before it is
-	// answered with a noop, giving a concurrent `5` on the WebSocket time to arrive first.
+	// noopDelay is how long a polling GET made after the probe was answered (the client
+	// should be pausing polling) waits for packets before it is answered with a noop, so
+	// a client that keeps polling does not spin; a concurrent `5` on the WebSocket
+	// usually arrives first and refuses it.
 	noopDelay = 100 * time.Millisecond
 	// closeFlushTimeout bounds Session.Close: how long queued packets may take to reach
 	// the client before the session is closed anyway.
