@@ -179,6 +179,9 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, errBadRequest)
 		return
 	}
+	if !isWS {
+		srv.addHeaders(w.Header(), r, false)
+	}
 	switch {
 	case isWS:
 		srv.upgrade(w, r, s, q)
@@ -199,6 +202,26 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, e *HTTPError) 
 			"remote", r.RemoteAddr, "status", e.Status, "code", e.Code)
 	}
 	writeHTTPError(w, e)
+}
+
+// addHeaders runs Config.InitialHeaders (for a handshake) and Config.Headers on h.
+func (srv *Server) addHeaders(h http.Header, r *http.Request, handshake bool) {
+	if handshake && srv.cfg.InitialHeaders != nil {
+		srv.cfg.InitialHeaders(h, r)
+	}
+	if srv.cfg.Headers != nil {
+		srv.cfg.Headers(h, r)
+	}
+}
+
+// wsHeaders returns the extra headers of a WebSocket upgrade response, or nil.
+func (srv *Server) wsHeaders(r *http.Request, handshake bool) http.Header {
+	if srv.cfg.Headers == nil && (!handshake || srv.cfg.InitialHeaders == nil) {
+		return nil
+	}
+	h := http.Header{}
+	srv.addHeaders(h, r, handshake)
+	return h
 }
 
 // refuseTooLarge answers a polling POST over MaxPayload as Node's server does: 413 with
@@ -236,6 +259,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 		}
 	}
 	if !isWS {
+		srv.addHeaders(w.Header(), r, true)
 		s := srv.openSession(r, proto, q.b64, nil)
 		if s == nil {
 			srv.refuse(w, r, errShuttingDown)
@@ -244,7 +268,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 		s.handleGet(w, r) // the handshake response carries the open packet
 		return
 	}
-	c, err := srv.upgradeWS(w, r)
+	c, err := srv.upgradeWS(w, r, srv.wsHeaders(r, true))
 	if err != nil {
 		return // the upgrader has answered
 	}

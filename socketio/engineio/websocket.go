@@ -24,7 +24,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 	s.mu.Lock()
 	if s.state.Load() == stateOpen && (s.ws != nil || s.upgrading) {
 		s.mu.Unlock()
-		if c, err := srv.upgradeWS(w, r); err == nil {
+		if c, err := srv.upgradeWS(w, r, srv.wsHeaders(r, false)); err == nil {
 			_ = c.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "session already upgraded"),
 				time.Now().Add(time.Second))
@@ -40,7 +40,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 	s.upgrading = true
 	s.mu.Unlock()
 
-	c, err := srv.upgradeWS(w, r)
+	c, err := srv.upgradeWS(w, r, srv.wsHeaders(r, false))
 	s.mu.Lock()
 	if err != nil || !s.upgrading || s.state.Load() == stateClosed {
 		if err == nil {
