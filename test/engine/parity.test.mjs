@@ -5,10 +5,38 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { isIP } from "node:net";
 import { io } from "socket.io-client";
-import { TEST_TIMEOUT, ack, baseURL, closeAll, connected } from "./helpers.mjs";
+import WebSocket from "ws";
+import { TEST_TIMEOUT, ack, assertBytes, baseURL, closeAll, connected, once, pattern, withTimeout } from "./helpers.mjs";
 
 const BASE = baseURL("E2E_URL");
+
+const ENGINE = `${BASE}/socket.io/?EIO=4`;
+
+// handshake opens an Engine.IO polling session with fetch; it returns the sid and the response.
+async function handshake() {
+  const res = await fetch(`${ENGINE}&transport=polling`);
+  const body = await res.text();
+  assert.equal(res.status, 200, body);
+  return { sid: JSON.parse(body.slice(1)).sid, res };
+}
+
+// upgradeResponse opens a WebSocket (query appended to the Engine.IO URL) and resolves
+// with the headers of its 101 response.
+function upgradeResponse(query) {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${ENGINE.replace("http", "ws")}&transport=websocket${query}`);
+      ws.on("upgrade", (res) => {
+        resolve(res.headers);
+        ws.terminate();
+      });
+      ws.on("error", reject);
+    }),
+    "WebSocket upgrade response",
+  );
+}
 
 function client(nsp = "/", opts = {}) {
   return io(BASE + nsp, { forceNew: true, reconnection: false, auth: { token: "good" }, ...opts });
@@ -39,5 +67,95 @@ describe("parity with Node's server", { timeout: TEST_TIMEOUT * 5 }, () => {
     const slow = times.filter((t) => t > SLOW_MS).length;
     console.log(`time to first ack: p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, ${slow}/${N} over ${SLOW_MS} ms`);
     assert.ok(slow <= 4, `${slow} of ${N} connects took over ${SLOW_MS} ms to the first ack (p50 ${q(0.5)} ms, p90 ${q(0.9)} ms)`);
+  });
+
+  it("an oversized polling POST gets 413 with an empty body and ends the session", async () => {
+    const { sid } = await handshake();
+    const res = await fetch(`${ENGINE}&transport=polling&sid=${sid}`, { method: "POST", body: "4" + "x".repeat(1_000_001) });
+    assert.equal(res.status, 413);
+    assert.equal(await res.text(), "");
+    assert.equal(res.headers.get("content-type"), null);
+    const get = await fetch(`${ENGINE}&transport=polling&sid=${sid}`);
+    assert.equal(get.status, 400);
+    await get.text();
+  });
+
+  it("socket.handshake has Node's JSON shape", async () => {
+    for (const transports of [["polling"], ["websocket"]]) {
+      const s = client("/", { transports, query: { tag: "x" } });
+      try {
+        await connected(s);
+        const [hs] = await ack(s, "handshake");
+        assert.deepEqual(Object.keys(hs).sort(), ["address", "auth", "headers", "issued", "query", "secure", "time", "url", "xdomain"]);
+        assert.equal(typeof hs.headers, "object");
+        for (const [k, v] of Object.entries(hs.headers)) {
+          assert.equal(k, k.toLowerCase(), `header ${k} not lower-case`);
+          if (k === "set-cookie") assert.ok(Array.isArray(v));
+          else assert.equal(typeof v, "string", `header ${k}: ${JSON.stringify(v)}`);
+        }
+        assert.equal(typeof hs.headers.host, "string");
+        assert.match(hs.time, /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4} \(.+\)$/);
+        assert.ok(isIP(hs.address) !== 0, `address ${hs.address}`);
+        assert.equal(hs.xdomain, false);
+        assert.equal(hs.secure, false);
+        assert.equal(typeof hs.issued, "number");
+        assert.ok(Math.abs(hs.issued - Date.now()) < 60000, `issued ${hs.issued}`);
+        assert.ok(hs.url.startsWith("/socket.io/?"), hs.url);
+        assert.equal(hs.query.EIO, "4");
+        assert.equal(hs.query.transport, transports[0]);
+        assert.equal(hs.query.tag, "x");
+        for (const v of Object.values(hs.query)) assert.ok(typeof v === "string" || Array.isArray(v));
+        assert.deepEqual(hs.auth, { token: "good" });
+      } finally {
+        closeAll(s);
+      }
+    }
+  });
+
+  it("binary nested in objects and arrays arrives as binary, both ways", async () => {
+    for (const transports of [["polling"], ["websocket"], undefined]) {
+      const s = client("/", transports ? { transports } : {});
+      try {
+        await connected(s);
+        const file = pattern(300, 1);
+        const thumb = pattern(20, 2);
+        const echoed = once(s, "nested binary");
+        const [u] = await ack(s, "nested binary", {
+          name: "f",
+          file,
+          parts: [new Uint8Array(pattern(5, 3)), pattern(7, 4)],
+          meta: { thumb },
+        });
+        assert.equal(u.name, "f");
+        assertBytes(u.file, file, "ack file");
+        assertBytes(u.parts[0], pattern(5, 3), "ack parts[0]");
+        assertBytes(u.parts[1], pattern(7, 4), "ack parts[1]");
+        assertBytes(u.meta.thumb, thumb, "ack meta.thumb");
+        const [ev] = await echoed;
+        assertBytes(ev.echo.file, file, "event echo.file");
+        assertBytes(ev.list[0], file, "event list[0]");
+        assertBytes(ev.list[1], thumb, "event list[1]");
+      } finally {
+        closeAll(s);
+      }
+    }
+  });
+
+  it("handshake response headers: a cookie on the handshake only, a header on every response", async () => {
+    const { sid, res } = await handshake();
+    assert.match(res.headers.get("set-cookie") || "", /e2e-handshake=1/);
+    assert.equal(res.headers.get("x-e2e"), "every");
+    const post = await fetch(`${ENGINE}&transport=polling&sid=${sid}`, { method: "POST", body: "3" });
+    await post.text();
+    assert.equal(post.status, 200);
+    assert.equal(post.headers.get("set-cookie"), null);
+    assert.equal(post.headers.get("x-e2e"), "every");
+
+    const wsHandshake = await upgradeResponse("");
+    assert.match(String(wsHandshake["set-cookie"]), /e2e-handshake=1/);
+    assert.equal(wsHandshake["x-e2e"], "every");
+    const probe = await upgradeResponse(`&sid=${sid}`);
+    assert.equal(probe["set-cookie"], undefined);
+    assert.equal(probe["x-e2e"], "every");
   });
 });
