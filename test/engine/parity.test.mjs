@@ -45,28 +45,35 @@ function client(nsp = "/", opts = {}) {
 describe("parity with Node's server", { timeout: TEST_TIMEOUT * 5 }, () => {
   // Default transports: polling, then the upgrade to WebSocket. Whatever the server sends
   // while the upgrade is in progress (the CONNECT reply, the first ack) must not wait for
-  // the upgrade to finish. The bound is loose on purpose (a loaded machine may be slow a
-  // few times); a server holding packets during the upgrade is slow nearly every time.
-  it("time from io() to the first ack is short on default transports", { timeout: TEST_TIMEOUT * 3 }, async () => {
+  // the upgrade to finish. A server holding packets during the upgrade takes about 100 ms
+  // (its noop delay) on most connects, in every round. Each round allows a few slow
+  // connects, and a loaded machine gets up to three rounds, so load alone does not fail it.
+  it("time from io() to the first ack is short on default transports", { timeout: TEST_TIMEOUT * 6 }, async () => {
     const N = 40;
     const SLOW_MS = 50;
-    const times = [];
-    for (let i = 0; i < N + 1; i++) {
-      const t0 = performance.now();
-      const s = client();
-      try {
-        await connected(s);
-        await ack(s, "ack echo", i);
-        if (i > 0) times.push(performance.now() - t0); // the first one warms up
-      } finally {
-        closeAll(s);
+    const MAX_SLOW = 4;
+    const rounds = [];
+    for (let round = 0; round < 3; round++) {
+      const times = [];
+      for (let i = 0; i < N + 1; i++) {
+        const t0 = performance.now();
+        const s = client();
+        try {
+          await connected(s);
+          await ack(s, "ack echo", i);
+          if (i > 0) times.push(performance.now() - t0); // the first one warms up
+        } finally {
+          closeAll(s);
+        }
       }
+      const sorted = [...times].sort((a, b) => a - b);
+      const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+      const slow = times.filter((t) => t > SLOW_MS).length;
+      rounds.push(`${slow}/${N} over ${SLOW_MS} ms (p50 ${q(0.5)} ms, p90 ${q(0.9)} ms)`);
+      console.log(`time to first ack, round ${round + 1}: ${rounds.at(-1)}`);
+      if (slow <= MAX_SLOW) return;
     }
-    const sorted = [...times].sort((a, b) => a - b);
-    const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
-    const slow = times.filter((t) => t > SLOW_MS).length;
-    console.log(`time to first ack: p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, ${slow}/${N} over ${SLOW_MS} ms`);
-    assert.ok(slow <= 4, `${slow} of ${N} connects took over ${SLOW_MS} ms to the first ack (p50 ${q(0.5)} ms, p90 ${q(0.9)} ms)`);
+    assert.fail(`every round had more than ${MAX_SLOW} of ${N} connects over ${SLOW_MS} ms to the first ack: ${rounds.join("; ")}`);
   });
 
   it("an oversized polling POST gets 413 with an empty body and ends the session", async () => {
