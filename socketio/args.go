@@ -43,11 +43,17 @@ func (a Args) Raw(i int) json.RawMessage {
 	return a.elems[i]
 }
 
-// Decode unmarshals argument i into v (a pointer), for typed handlers.
+// Decode unmarshals argument i into v (a pointer), for typed handlers. Binary
+// attachments, at the top or nested in objects and arrays ({file: Buffer} from
+// socket.io-client), decode into []byte fields; a field of another type (any,
+// string) gets them as base64 text.
 func (a Args) Decode(i int, v any) error {
 	raw := a.Raw(i)
 	if raw == nil {
 		return fmt.Errorf("socketio: no argument %d", i)
+	}
+	if len(a.atts) > 0 && hasPlaceholder(raw) {
+		raw = inlineAttachments(raw, a.atts)
 	}
 	return json.Unmarshal(raw, v)
 }
@@ -159,23 +165,36 @@ func (e *encoder) encodeArg(a any) error {
 		}
 		e.atts = append(e.atts, v.atts...)
 	default:
-		b, err := json.Marshal(v)
+		e.sep()
+		buf, ok, err := marshalBinary(e.buf, v, &e.atts)
+		if err == nil && !ok {
+			var b []byte
+			b, err = json.Marshal(v)
+			buf = append(e.buf, b...)
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 		}
-		e.sep()
-		e.buf = append(e.buf, b...)
+		e.buf = buf
 	}
 	return nil
 }
 
 // appendRenumbered appends the valid JSON value el, rewriting every placeholder
-// object in it as {"_placeholder":true,"num":N+base} (canonical form). Only objects
-// holding no container can be placeholders; the walk is iterative.
+// object in it as {"_placeholder":true,"num":N+base} (canonical form).
 func appendRenumbered(dst, el []byte, base int) []byte {
-	if !bytes.Contains(el, []byte(`"_placeholder"`)) {
+	if !hasPlaceholder(el) {
 		return append(dst, el...)
 	}
+	return appendPlaceholders(dst, el, func(dst []byte, num int) ([]byte, bool) {
+		return parser.AppendPlaceholder(dst, num+base), true
+	})
+}
+
+// appendPlaceholders appends the valid JSON value el with every placeholder object
+// replaced by what repl appends for its number (kept as it is when repl says false).
+// Only objects holding no container can be placeholders; the walk is iterative.
+func appendPlaceholders(dst, el []byte, repl func(dst []byte, num int) ([]byte, bool)) []byte {
 	// starts[i] is the start of the innermost open object at depth i, or -1 for an
 	// array or an object that holds a container.
 	var starts []int
@@ -206,9 +225,10 @@ func appendRenumbered(dst, el []byte, base int) []byte {
 			starts = starts[:n]
 			if c == '}' && start >= 0 {
 				if num, ok := parser.ParsePlaceholder(el[start : i+1]); ok {
-					dst = append(dst, el[last:start]...)
-					dst = parser.AppendPlaceholder(dst, num+base)
-					last = i + 1
+					if out, ok := repl(append(dst, el[last:start]...), num); ok {
+						dst = out
+						last = i + 1
+					}
 				}
 			}
 		}

@@ -184,6 +184,7 @@ func (c *client) connectNamespace(nsp string, auth []byte, query string) {
 		return
 	}
 	n.connect(c, hs)
+	n.release()
 }
 
 func (c *client) protocol() int {

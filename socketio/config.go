@@ -54,6 +54,14 @@ type Config struct {
 	MaxNamespacesPerClient int
 	// Recovery enables connection state recovery. Nil: off.
 	Recovery *RecoveryConfig
+	// KeepEmptyChildNamespaces keeps every dynamic namespace (OfFunc, OfRegexp) once
+	// created. Default false: a dynamic namespace with no socket left is removed and
+	// its adapter closed (Node's cleanupEmptyChildNamespaces, which Node leaves off),
+	// so clients connecting to ever new names cannot grow server memory; the next
+	// CONNECT to that name creates it again and runs the setup again. With Recovery,
+	// an emptied namespace is kept MaxDisconnectionDuration longer, for its
+	// disconnected sockets to come back.
+	KeepEmptyChildNamespaces bool
 	// NewAdapter makes the adapter of each namespace when the namespace is created.
 	// Nil: NewMemoryAdapter.
 	NewAdapter func(n *Namespace) Adapter

@@ -173,3 +173,44 @@ func Example_rooms() {
 	// 431[true]
 	// 42["said","hello"]
 }
+
+// Binary nested in objects both ways: socket.io-client's {name, file: Buffer} decodes
+// into a struct with a []byte field, and a struct with []byte fields is sent with
+// binary attachments (here printed as the packet and the number of attachments).
+func ExampleArgs_Decode() {
+	type upload struct {
+		Name string `json:"name"`
+		File []byte `json:"file"`
+	}
+	srv, err := socketio.NewServer(socketio.Config{})
+	if err != nil {
+		panic(err)
+	}
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.On("upload", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+			var u upload
+			if err := args.Decode(0, &u); err != nil {
+				return
+			}
+			fmt.Printf("%s: %v\n", u.Name, u.File)
+			_ = ack(upload{Name: u.Name + ".bak", File: u.File})
+		})
+	})
+	url, stop := exampleServer(srv)
+	defer stop()
+
+	c := dialExample(url)
+	defer c.close()
+	c.send(`40`)
+	c.print()
+	c.send(`451-1["upload",{"name":"a.bin","file":{"_placeholder":true,"num":0}}]`)
+	_ = c.c.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3})
+	c.print()
+	_, att, _ := c.c.ReadMessage()
+	fmt.Println(att)
+	// Output:
+	// 40{"sid":"…"}
+	// a.bin: [1 2 3]
+	// 461-1[{"name":"a.bin.bak","file":{"_placeholder":true,"num":0}}]
+	// [1 2 3]
+}

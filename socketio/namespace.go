@@ -32,6 +32,9 @@ type Namespace struct {
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
+	child        bool // made by a dynamic matcher (OfFunc): removed once empty
+	connecting   int  // CONNECTs being handled (namespaceFor to release)
+	removed      bool // dropped from the server: a new CONNECT makes a new one
 	middlewares  []Middleware
 	onConnection []func(s *Socket)
 	onServerEmit []func(event string, args Args)
@@ -170,7 +173,61 @@ func (n *Namespace) remove(s *Socket) {
 	if n.sockets[s.id] == s {
 		delete(n.sockets, s.id)
 	}
+	drop := n.emptyLocked()
 	n.mu.Unlock()
+	if drop {
+		n.srv.dropChild(n)
+	}
+}
+
+// acquire counts a CONNECT being handled, so the namespace is not removed under it;
+// false means it was removed already.
+func (n *Namespace) acquire() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.removed {
+		return false
+	}
+	n.connecting++
+	return true
+}
+
+// release ends what acquire counted; a child namespace left empty (the CONNECT was
+// refused) is removed.
+func (n *Namespace) release() {
+	n.mu.Lock()
+	n.connecting--
+	drop := n.emptyLocked()
+	n.mu.Unlock()
+	if drop {
+		n.srv.dropChild(n)
+	}
+}
+
+// emptyLocked reports whether n is a child namespace to remove now, and marks it
+// removed; n.mu must be held. With recovery the removal waits
+// MaxDisconnectionDuration, for the sockets that may come back.
+func (n *Namespace) emptyLocked() bool {
+	if !n.child || n.removed || n.srv.cfg.KeepEmptyChildNamespaces || n.connecting > 0 || len(n.sockets) > 0 {
+		return false
+	}
+	if rc := n.recovery(); rc != nil {
+		time.AfterFunc(rc.MaxDisconnectionDuration, n.removeIfEmpty)
+		return false
+	}
+	n.removed = true
+	return true
+}
+
+// removeIfEmpty removes n when it is still an empty child namespace.
+func (n *Namespace) removeIfEmpty() {
+	n.mu.Lock()
+	drop := n.child && !n.removed && n.connecting == 0 && len(n.sockets) == 0
+	n.removed = n.removed || drop
+	n.mu.Unlock()
+	if drop {
+		n.srv.dropChild(n)
+	}
 }
 
 // To returns a broadcast to the sockets in any of rooms.

@@ -100,9 +100,14 @@ func (o *Operator) EmitWithAck(ctx context.Context, event string, args ...any) (
 	// the call.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	nodes, err := o.nsp.adapter.ServerCount(ctx)
-	if err != nil {
-		return nil, err
+	// A local broadcast asks this node only, so only this node reports a count.
+	nodes := 1
+	if !o.opts.Local {
+		n, err := o.nsp.adapter.ServerCount(ctx)
+		if err != nil {
+			return nil, err
+		}
+		nodes = n
 	}
 	p, err := eventPacket(o.nsp.name, event, args, o.nsp.nextAckID())
 	if err != nil {

@@ -128,7 +128,10 @@ func (s *Server) Of(name string) *Namespace {
 // OfFunc declares dynamic namespaces: a CONNECT to a namespace that does not exist
 // creates it when match accepts the name (and handshake), and setup runs once on
 // the new namespace before its first connection. Matchers are tried in
-// registration order.
+// registration order. Once its last socket has left, such a namespace is removed
+// and its adapter closed (unless Config.KeepEmptyChildNamespaces); a later CONNECT
+// creates a new one and runs setup on it again, so setup must not rely on seeing
+// each name once, and a *Namespace kept from an earlier setup may be gone.
 func (s *Server) OfFunc(match func(name string, hs *Handshake) bool, setup func(n *Namespace)) {
 	s.mu.Lock()
 	s.dynamic = append(s.dynamic, dynamicNamespace{match: match, setup: setup})
@@ -141,13 +144,14 @@ func (s *Server) OfRegexp(re *regexp.Regexp, setup func(n *Namespace)) {
 }
 
 // namespaceFor returns the namespace for a CONNECT to name, creating a dynamic one
-// when a matcher accepts it, or nil.
+// when a matcher accepts it, or nil. The caller handles the CONNECT and then calls
+// release on the namespace, which is not removed in between.
 func (s *Server) namespaceFor(name string, hs *Handshake) *Namespace {
 	s.mu.RLock()
 	n := s.nsps[name]
 	dyn := s.dynamic
 	s.mu.RUnlock()
-	if n != nil {
+	if n != nil && n.acquire() {
 		n.setup.Do(func() {}) // wait for a dynamic setup in progress
 		return n
 	}
@@ -156,8 +160,9 @@ func (s *Server) namespaceFor(name string, hs *Handshake) *Namespace {
 			continue
 		}
 		s.mu.Lock()
-		if n = s.nsps[name]; n == nil {
+		if n = s.nsps[name]; n == nil || !n.acquire() {
 			n = newNamespace(s, name)
+			n.child, n.connecting = true, 1
 			s.nsps[name] = n
 		}
 		s.mu.Unlock()
@@ -169,6 +174,22 @@ func (s *Server) namespaceFor(name string, hs *Handshake) *Namespace {
 		return n
 	}
 	return nil
+}
+
+// dropChild removes the emptied child namespace n and closes its adapter
+// (Config.KeepEmptyChildNamespaces). Once Shutdown has begun, Shutdown closes it.
+func (s *Server) dropChild(n *Namespace) {
+	s.mu.Lock()
+	if s.nsps[n.name] == n {
+		delete(s.nsps, n.name)
+	}
+	s.mu.Unlock()
+	if s.closing.Load() {
+		return
+	}
+	if err := n.adapter.Close(); err != nil {
+		s.log.Warn("socketio: closing the adapter of an empty namespace", "nsp", n.name, "err", err)
+	}
 }
 
 // Namespaces returns a snapshot of the namespaces.

@@ -48,6 +48,18 @@ type Config struct {
 	// AllowRequest runs before a new session is created (handshakes only). A non-nil
 	// error refuses it: an *HTTPError with its own status and body, any other error 403.
 	AllowRequest func(r *http.Request) error
+	// InitialHeaders adds headers to the response of a handshake only: the polling
+	// response carrying the open packet, or the WebSocket upgrade response of a
+	// WebSocket-only handshake (Node's "initial_headers" event), e.g. a sticky-session
+	// or application cookie. It runs before Headers, on the request's goroutine, and
+	// must not keep h. Nil adds none.
+	InitialHeaders func(h http.Header, r *http.Request)
+	// Headers adds headers to every polling response (handshakes included) and to
+	// every WebSocket upgrade response, the probe of a polling→WebSocket upgrade too
+	// (Node's "headers" event). Like InitialHeaders it must not keep h. Headers the
+	// WebSocket handshake sets itself (Upgrade, Connection, Sec-WebSocket-*) cannot be
+	// changed. Nil adds none.
+	Headers func(h http.Header, r *http.Request)
 	// CORS adds CORS headers to polling responses and answers OPTIONS preflights.
 	// Nil sends no CORS headers.
 	CORS *CORS

@@ -52,7 +52,6 @@ var (
 	errBadRequest       = &HTTPError{http.StatusBadRequest, CodeBadRequest, "Bad request"}
 	errForbidden        = &HTTPError{http.StatusForbidden, CodeForbidden, "Forbidden"}
 	errBadVersion       = &HTTPError{http.StatusBadRequest, CodeUnsupportedVersion, "Unsupported protocol version"}
-	errTooLarge         = &HTTPError{http.StatusRequestEntityTooLarge, CodeBadRequest, "Payload too large"}
 	errShuttingDown     = &HTTPError{http.StatusServiceUnavailable, CodeShuttingDown, "Server shutting down"}
 )
 

@@ -48,3 +48,31 @@ func Example() {
 	fmt.Printf("%q\n", body)
 	// Output: "4hello\x1e4world"
 }
+
+// ExampleConfig_initialHeaders sets a cookie on the handshake response only, and a header
+// on every response (a WebSocket upgrade response too).
+func ExampleConfig_initialHeaders() {
+	cfg := engineio.Config{
+		InitialHeaders: func(h http.Header, r *http.Request) {
+			h.Add("Set-Cookie", (&http.Cookie{Name: "route", Value: "node-1", Path: "/", HttpOnly: true}).String())
+		},
+		Headers: func(h http.Header, r *http.Request) {
+			h.Set("X-Node", "node-1")
+		},
+	}
+	srv, err := engineio.NewServer(cfg, echo{})
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+
+	res, _ := http.Get(ts.URL + "/engine.io/?EIO=4&transport=polling")
+	res.Body.Close()
+	fmt.Println(res.Header.Get("Set-Cookie"))
+	fmt.Println(res.Header.Get("X-Node"))
+	// Output:
+	// route=node-1; Path=/; HttpOnly
+	// node-1
+}

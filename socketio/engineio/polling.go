@@ -21,16 +21,15 @@ var (
 type pollReply struct {
 	pkts   []outPacket // the response payload, when status is 0
 	status int         // non-zero: refuse with 400 (the session moved to WebSocket)
-	kick   bool        // an upgrade started: answer with a noop after noopDelay
 }
 
-// pollWaiter is a pending polling GET. It gets at most one kick and one final reply.
+// pollWaiter is a pending polling GET. Whoever unlinks it from Session.poll (under
+// Session.mu) sends it its one reply.
 type pollWaiter struct {
-	ch    chan pollReply
-	early bool // was pending when the upgrade started: answered `6` at the probe
+	ch chan pollReply
 }
 
-// reply delivers r without blocking (the channel has room for a kick and a reply).
+// reply delivers r without blocking (the channel has room for the one reply).
 func (w *pollWaiter) reply(r pollReply) {
 	select {
 	case w.ch <- r:
@@ -38,19 +37,14 @@ func (w *pollWaiter) reply(r pollReply) {
 	}
 }
 
-// final waits for the final reply, skipping a kick.
-func (w *pollWaiter) final() pollReply {
-	for {
-		if r := <-w.ch; !r.kick {
-			return r
-		}
-	}
-}
-
 var noopPacket = []outPacket{{typ: typeNoop}}
 
 // handleGet serves a polling GET: it answers at once with queued packets, or waits for
-// some (a long poll) until a ping, a close or an upgrade ends the wait.
+// some (a long poll) until a ping, a close or an upgrade ends the wait. Polling stays
+// the transport until the upgrade completes: packets sent meanwhile go out on it, as
+// from Node's server, so nothing waits for the WebSocket. Once the probe is answered
+// the client pauses polling, so a poll still pending then is answered with a noop,
+// and a poll made afterwards gets one after noopDelay.
 func (s *Session) handleGet(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.lingering { // closed by a POSTed `1` handled before this concurrent GET
@@ -78,7 +72,7 @@ func (s *Session) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.destroy(ReasonTransportError, 0)
 		s.srv.refuse(w, r, errBadRequest)
 		return
-	case st == stateClosing && !s.upgrading && len(s.queue) > 0:
+	case st == stateClosing && len(s.queue) > 0:
 		// The queued packets go alone; the close packet comes with the next poll.
 		// socket.io-client hands decoded packets to its sockets on the next tick but
 		// acts on a close packet at once, so a DISCONNECT sharing a payload with the
@@ -87,72 +81,58 @@ func (s *Session) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.writePayload(w, pkts)
 		return
-	case st == stateClosing && !s.upgrading:
+	case st == stateClosing:
 		reason := s.reason
 		s.mu.Unlock()
 		s.writePayload(w, []outPacket{{typ: typeClose}})
 		s.destroy(reason, 0)
 		return
-	case !s.upgrading && len(s.queue) > 0:
+	case len(s.queue) > 0:
 		pkts := s.takeQueueLocked()
 		s.mu.Unlock()
 		s.writePayload(w, pkts)
 		s.recycle(pkts)
 		return
 	}
-	wt := &pollWaiter{ch: make(chan pollReply, 2)}
+	wt := &pollWaiter{ch: make(chan pollReply, 1)}
 	s.poll = wt
-	upgrading := s.upgrading
+	probed := s.probed
 	s.mu.Unlock()
 
 	var noop <-chan time.Time
-	if upgrading {
+	if probed {
 		t := time.NewTimer(noopDelay)
 		defer t.Stop()
 		noop = t.C
 	}
-	for {
-		select {
-		case rep := <-wt.ch:
-			if rep.kick {
-				if noop == nil {
-					t := time.NewTimer(noopDelay)
-					defer t.Stop()
-					noop = t.C
-				}
-				continue
-			}
-			s.answer(w, r, rep)
-			return
-		case <-noop:
-			noop = nil
-			s.mu.Lock()
-			mine := s.poll == wt
-			if mine {
-				s.poll = nil
-			}
-			s.mu.Unlock()
-			if mine {
-				s.writePayload(w, noopPacket)
-				return
-			}
-			s.answer(w, r, wt.final())
-			return
-		case <-r.Context().Done():
-			s.mu.Lock()
-			mine := s.poll == wt
-			if mine {
-				s.poll = nil
-			}
-			s.mu.Unlock()
-			if mine { // the client gave up its poll: it is gone
-				s.destroy(ReasonTransportClose, 0)
-				return
-			}
-			s.answer(w, r, wt.final())
+	select {
+	case rep := <-wt.ch:
+		s.answer(w, r, rep)
+	case <-noop:
+		if s.unlinkPoll(wt) {
+			s.writePayload(w, noopPacket)
 			return
 		}
+		s.answer(w, r, <-wt.ch)
+	case <-r.Context().Done():
+		if s.unlinkPoll(wt) { // the client gave up its poll: it is gone
+			s.destroy(ReasonTransportClose, 0)
+			return
+		}
+		s.answer(w, r, <-wt.ch)
 	}
+}
+
+// unlinkPoll removes wt as the pending poll; false means another goroutine did so
+// first and is sending wt its reply.
+func (s *Session) unlinkPoll(wt *pollWaiter) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.poll != wt {
+		return false
+	}
+	s.poll = nil
+	return true
 }
 
 // answer writes a final poll reply.
@@ -195,8 +175,8 @@ func (s *Session) writePayload(w http.ResponseWriter, pkts []outPacket) {
 var errBodyTooLarge = errors.New("engineio: body too large")
 
 // handlePost serves a polling POST: it decodes the payload and delivers its packets in
-// order. An over-size body is refused 413 and closes the session; a malformed one closes
-// it with ReasonParseError.
+// order. An over-size body is refused 413 with an empty body and closes the session; a
+// malformed one closes it with ReasonParseError.
 func (s *Session) handlePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	onWS := s.ws != nil
@@ -209,7 +189,7 @@ func (s *Session) handlePost(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errBodyTooLarge):
 		s.destroy(ReasonPayloadTooLarge, 0)
-		s.srv.refuse(w, r, errTooLarge)
+		s.srv.refuseTooLarge(w, r)
 		return
 	case err != nil:
 		s.destroy(ReasonTransportClose, 0)

@@ -216,11 +216,22 @@ func TestPollingPayloadTooLarge(t *testing.T) {
 	big := "4" + strings.Repeat("x", 200)
 	t.Run("content-length", func(t *testing.T) {
 		sid, _ := e.handshake()
-		if status, body := e.post(sid, big); status != 413 {
-			t.Errorf("POST: %d %s", status, body)
+		res, err := e.ts.Client().Post(e.url+"?EIO=4&transport=polling&sid="+sid, "text/plain", strings.NewReader(big))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		// As Node's server: 413 with an empty body and no Content-Type, since
+		// engine.io-client hands a response body to the application as the error.
+		if res.StatusCode != 413 || len(body) != 0 || res.Header.Get("Content-Type") != "" {
+			t.Errorf("POST: %d %q Content-Type %q", res.StatusCode, body, res.Header.Get("Content-Type"))
 		}
 		if r := e.h.waitClosed(t); r != ReasonPayloadTooLarge {
 			t.Errorf("reason %q", r)
+		}
+		if status, _ := e.get(sid); status != 400 {
+			t.Errorf("GET after 413: %d", status)
 		}
 	})
 	t.Run("chunked", func(t *testing.T) {
@@ -239,10 +250,11 @@ func TestPollingPayloadTooLarge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		pr.Close()
-		if res.StatusCode != 413 || req.ContentLength != 0 && req.ContentLength != -1 {
-			t.Errorf("POST: %d (content length %d)", res.StatusCode, req.ContentLength)
+		if res.StatusCode != 413 || len(body) != 0 || req.ContentLength != 0 && req.ContentLength != -1 {
+			t.Errorf("POST: %d %q (content length %d)", res.StatusCode, body, req.ContentLength)
 		}
 		if r := e.h.waitClosed(t); r != ReasonPayloadTooLarge {
 			t.Errorf("reason %q", r)

@@ -32,8 +32,10 @@ type SessionHandler interface {
 
 // Timing constants that are not worth a Config field.
 const (
-	// noopDelay is how long a polling GET made during an upgrade waits before it is
-	// answered with a noop, giving a concurrent `5` on the WebSocket time to arrive first.
+	// noopDelay is how long a polling GET made after the probe was answered (the client
+	// should be pausing polling) waits for packets before it is answered with a noop, so
+	// a client that keeps polling does not spin; a concurrent `5` on the WebSocket
+	// usually arrives first and refuses it.
 	noopDelay = 100 * time.Millisecond
 	// closeFlushTimeout bounds Session.Close: how long queued packets may take to reach
 	// the client before the session is closed anyway.
@@ -130,7 +132,8 @@ func (srv *Server) now() int64 { return int64(time.Since(srv.epoch)) }
 func (srv *Server) Count() int { return int(srv.live.Load()) }
 
 // ServeHTTP handles every Engine.IO request: handshakes, polls, posts and WebSocket
-// upgrades. Refusals are JSON {"code":N,"message":"..."} with status 400, 403, 413 or 503.
+// upgrades. Refusals are JSON {"code":N,"message":"..."} with status 400, 403 or 503; a
+// polling POST over MaxPayload gets 413 with an empty body, as from Node's server.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r.URL.RawQuery)
 	if r.Method == http.MethodOptions {
@@ -176,6 +179,9 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, errBadRequest)
 		return
 	}
+	if !isWS {
+		srv.addHeaders(w.Header(), r, false)
+	}
 	switch {
 	case isWS:
 		srv.upgrade(w, r, s, q)
@@ -201,6 +207,40 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, e *HTTPError) 
 	writeHTTPError(w, e)
 }
 
+// addHeaders runs Config.InitialHeaders (for a handshake) and Config.Headers on h.
+func (srv *Server) addHeaders(h http.Header, r *http.Request, handshake bool) {
+	if handshake && srv.cfg.InitialHeaders != nil {
+		srv.cfg.InitialHeaders(h, r)
+	}
+	if srv.cfg.Headers != nil {
+		srv.cfg.Headers(h, r)
+	}
+}
+
+// wsHeaders returns the extra headers of a WebSocket upgrade response, or nil.
+func (srv *Server) wsHeaders(r *http.Request, handshake bool) http.Header {
+	if srv.cfg.Headers == nil && (!handshake || srv.cfg.InitialHeaders == nil) {
+		return nil
+	}
+	h := http.Header{}
+	srv.addHeaders(h, r, handshake)
+	return h
+}
+
+// refuseTooLarge answers a polling POST over MaxPayload as Node's server does: 413 with
+// an empty body and no Content-Type. engine.io-client passes a response body to the
+// application as the error's context, so a JSON body would be the one thing a client
+// sees differently.
+func (srv *Server) refuseTooLarge(w http.ResponseWriter, r *http.Request) {
+	if srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		srv.log.Debug("engineio: request refused",
+			"method", r.Method, "path", r.URL.Path, "query", redactQuery(r.URL.RawQuery),
+			"remote", r.RemoteAddr, "status", http.StatusRequestEntityTooLarge)
+	}
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+}
+
 // handshake creates a session for a request without sid.
 func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, proto int, isWS bool) {
 	if r.Method != http.MethodGet {
@@ -222,6 +262,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 		}
 	}
 	if !isWS {
+		srv.addHeaders(w.Header(), r, true)
 		s := srv.openSession(r, proto, q.b64, nil)
 		if s == nil {
 			srv.refuse(w, r, errShuttingDown)
@@ -230,7 +271,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 		s.handleGet(w, r) // the handshake response carries the open packet
 		return
 	}
-	c, err := srv.upgradeWS(w, r)
+	c, err := srv.upgradeWS(w, r, srv.wsHeaders(r, true))
 	if err != nil {
 		return // the upgrader has answered
 	}

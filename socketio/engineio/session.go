@@ -49,6 +49,7 @@ type Session struct {
 	wsB64      bool        // v3 WebSocket: binary as `b4<base64>` text
 	probe      *wsConn     // WebSocket being upgraded to
 	upgrading  bool        // an upgrade is in progress (probe may still be nil)
+	probed     bool        // the probe was answered `3probe`: the client pauses polling
 	poll       *pollWaiter // pending polling GET
 	queue      []outPacket
 	spare      []outPacket // recycled queue backing array
@@ -130,7 +131,7 @@ func (s *Session) Close(reason Reason) {
 		s.mu.Unlock()
 		return
 	}
-	if w := s.poll; w != nil && !s.upgrading {
+	if w := s.poll; w != nil {
 		s.poll = nil
 		if len(s.queue) > 0 { // queued packets first; `1` with the next poll (see handleGet)
 			w.reply(pollReply{pkts: s.takeQueueLocked()})
@@ -145,8 +146,9 @@ func (s *Session) Close(reason Reason) {
 	s.mu.Unlock() // the next GET gets the queue and `1`, or the timer closes
 }
 
-// kickLocked hands queued packets to the transport: a pending GET, or a WebSocket
-// flusher goroutine that runs until the queue is empty.
+// kickLocked hands queued packets to the transport: a pending GET (also while an
+// upgrade is in progress), or a WebSocket flusher goroutine that runs until the queue
+// is empty.
 func (s *Session) kickLocked() {
 	if s.ws != nil {
 		if !s.flushing && (len(s.queue) > 0 || s.state.Load() == stateClosing) {
@@ -156,7 +158,7 @@ func (s *Session) kickLocked() {
 		}
 		return
 	}
-	if w := s.poll; w != nil && !s.upgrading && len(s.queue) > 0 {
+	if w := s.poll; w != nil && len(s.queue) > 0 {
 		s.poll = nil
 		w.reply(pollReply{pkts: s.takeQueueLocked()})
 	}
@@ -335,7 +337,7 @@ func (s *Session) destroy(reason Reason, wsCode int) {
 	}
 	s.state.Store(stateClosed)
 	ws, probe, poll := s.ws, s.probe, s.poll
-	s.poll, s.probe, s.upgrading = nil, nil, false
+	s.poll, s.probe, s.upgrading, s.probed = nil, nil, false, false
 	clear(s.queue)
 	s.queue, s.spare, s.queueBytes = nil, nil, 0
 	linger := false

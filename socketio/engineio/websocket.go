@@ -24,7 +24,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 	s.mu.Lock()
 	if s.state.Load() == stateOpen && (s.ws != nil || s.upgrading) {
 		s.mu.Unlock()
-		if c, err := srv.upgradeWS(w, r); err == nil {
+		if c, err := srv.upgradeWS(w, r, srv.wsHeaders(r, false)); err == nil {
 			_ = c.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "session already upgraded"),
 				time.Now().Add(time.Second))
@@ -38,13 +38,9 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 		return
 	}
 	s.upgrading = true
-	if p := s.poll; p != nil && !p.early {
-		p.early = true
-		p.reply(pollReply{kick: true})
-	}
 	s.mu.Unlock()
 
-	c, err := srv.upgradeWS(w, r)
+	c, err := srv.upgradeWS(w, r, srv.wsHeaders(r, false))
 	s.mu.Lock()
 	if err != nil || !s.upgrading || s.state.Load() == stateClosed {
 		if err == nil {
@@ -183,18 +179,25 @@ func (s *Session) onProbeMessage(c *wsConn, mt int, data []byte) bool {
 		s.abortUpgrade(c)
 		return true
 	}
-	// The client's long poll must end so it can pause polling and send `5`.
+	// The client now pauses polling: its long poll must end before it sends `5`. A
+	// pending poll holds nothing (kickLocked answers it as soon as packets are queued),
+	// so it gets a noop.
 	s.mu.Lock()
-	if w := s.poll; w != nil && w.early && s.probe == c {
-		s.poll = nil
-		w.reply(pollReply{pkts: noopPacket})
+	if s.probe == c {
+		s.probed = true
+		if w := s.poll; w != nil {
+			s.poll = nil
+			w.reply(pollReply{pkts: noopPacket})
+		}
 	}
 	s.mu.Unlock()
 	return true
 }
 
-// completeUpgrade makes c the session's transport; a GET still pending is refused and
-// queued packets move to the WebSocket. It returns false when the session is gone.
+// completeUpgrade makes c the session's transport and queued packets move to the
+// WebSocket. A GET still pending holds nothing (see kickLocked) and is refused, as one
+// made after `5` is: the client paused polling before sending `5`, so such a GET raced
+// with it. It returns false when the session is gone.
 func (s *Session) completeUpgrade(c *wsConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -202,7 +205,7 @@ func (s *Session) completeUpgrade(c *wsConn) bool {
 		_ = c.Close()
 		return false
 	}
-	s.probe, s.upgrading, s.ws = nil, false, c
+	s.probe, s.upgrading, s.probed, s.ws = nil, false, false, c
 	if w := s.poll; w != nil {
 		s.poll = nil
 		w.reply(pollReply{status: http.StatusBadRequest})
@@ -215,7 +218,7 @@ func (s *Session) completeUpgrade(c *wsConn) bool {
 func (s *Session) abortUpgrade(c *wsConn) {
 	s.mu.Lock()
 	if s.probe == c {
-		s.probe, s.upgrading = nil, false
+		s.probe, s.upgrading, s.probed = nil, false, false
 	}
 	s.mu.Unlock()
 	_ = c.Close()

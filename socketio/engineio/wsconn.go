@@ -20,10 +20,11 @@ type wsConn struct {
 
 // upgradeWS upgrades r to a WebSocket whose read buffer is ours: gorilla reuses a
 // hijacked bufio.Reader larger than 256 bytes, so the Hijacker below hands it one of
-// wsReadBufferSize bytes instead of net/http's 4 KiB one.
-func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
+// wsReadBufferSize bytes instead of net/http's 4 KiB one. hdr (may be nil) is added to
+// the 101 response (Config.InitialHeaders, Config.Headers).
+func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request, hdr http.Header) (*wsConn, error) {
 	hw := &hijackWriter{ResponseWriter: w}
-	c, err := srv.upgrader.Upgrade(hw, r, nil)
+	c, err := srv.upgrader.Upgrade(hw, r, hdr)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,13 @@ import (
 //	                                   and aborts its later requests (a dropped transport:
 //	                                   no DISCONNECT packet, nothing sent)
 //	reason of (socketId, ack)          ack the server-side disconnect reason of that socket, or null
+//	handshake (ack)                    ack the socket's handshake (Node's socket.handshake shape)
+//	nested binary ({name, file, parts, meta:{thumb}}, ack)
+//	                                   binary nested in an object: ack it back, and emit "nested
+//	                                   binary" {echo: it, list: [file, thumb]}
+//
+// Response headers: the handshake response (polling, or the WebSocket upgrade) sets the
+// cookie e2e-handshake=1; every polling and upgrade response has X-E2E: every.
 type fixture struct {
 	url    string
 	legacy bool
@@ -87,6 +94,12 @@ func startFixture(t *testing.T, opt fixtureOptions) *fixture {
 	cfg.Engine.PingInterval = 3 * time.Second
 	cfg.Engine.PingTimeout = 3 * time.Second
 	cfg.Engine.AllowEIO3 = opt.legacy
+	cfg.Engine.InitialHeaders = func(h http.Header, r *http.Request) {
+		h.Add("Set-Cookie", "e2e-handshake=1; Path=/")
+	}
+	cfg.Engine.Headers = func(h http.Header, r *http.Request) {
+		h.Set("X-E2E", "every")
+	}
 	if opt.recovery {
 		cfg.Recovery = &socketio.RecoveryConfig{MaxDisconnectionDuration: 2 * time.Minute}
 	}
@@ -200,6 +213,16 @@ type broadcastReq struct {
 	Self   bool              `json:"self"`
 }
 
+// upload is the argument of "nested binary": binary at several depths.
+type upload struct {
+	Name  string   `json:"name"`
+	File  []byte   `json:"file"`
+	Parts [][]byte `json:"parts"`
+	Meta  struct {
+		Thumb []byte `json:"thumb"`
+	} `json:"meta"`
+}
+
 type askReq struct {
 	TimeoutMs int               `json:"timeoutMs"`
 	Args      []json.RawMessage `json:"args"`
@@ -241,6 +264,22 @@ func (f *fixture) onConnection(n *socketio.Namespace, s *socketio.Socket) {
 	})
 	s.On("echo", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
 		_ = s.Emit("echo", args)
+	})
+	s.On("handshake", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		if ack != nil {
+			_ = ack(s.Handshake())
+		}
+	})
+	s.On("nested binary", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		var u upload
+		if err := args.Decode(0, &u); err != nil {
+			_ = ack("error", err.Error())
+			return
+		}
+		_ = s.Emit("nested binary", map[string]any{"echo": u, "list": []any{u.File, u.Meta.Thumb}})
+		if ack != nil {
+			_ = ack(u)
+		}
 	})
 	s.On("ack echo", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
 		if ack != nil {

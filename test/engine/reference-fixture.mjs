@@ -26,6 +26,12 @@ function startFixture({ legacy = false, recovery = false }) {
   const opts = { serveClient: false, pingInterval: 3000, pingTimeout: 3000, allowEIO3: legacy };
   if (recovery) opts.connectionStateRecovery = { maxDisconnectionDuration: 120000, skipMiddlewares: false };
   const io = new Server(httpServer, opts);
+  io.engine.on("initial_headers", (headers) => {
+    headers["set-cookie"] = ["e2e-handshake=1; Path=/"];
+  });
+  io.engine.on("headers", (headers) => {
+    headers["x-e2e"] = "every";
+  });
   const reasons = new Map();
   const blocked = new Set();
 
@@ -80,6 +86,11 @@ function startFixture({ legacy = false, recovery = false }) {
         });
       });
       socket.on("echo", (...args) => socket.emit("echo", ...args));
+      socket.on("handshake", (ack) => ack(JSON.parse(JSON.stringify(socket.handshake))));
+      socket.on("nested binary", (u, ack) => {
+        socket.emit("nested binary", { echo: u, list: [u.file, u.meta.thumb] });
+        if (ack) ack(u);
+      });
       socket.on("ack echo", (...args) => {
         const ack = args.pop();
         if (typeof ack === "function") ack(...args);
