@@ -234,7 +234,7 @@ func (srv *Server) wsHeaders(r *http.Request, handshake bool) http.Header {
 func (srv *Server) refuseTooLarge(w http.ResponseWriter, r *http.Request) {
 	if srv.log.Enabled(context.Background(), slog.LevelDebug) {
 		srv.log.Debug("engineio: request refused",
-			"method", r.Method, "path", r.URL.Path, "query", redactQuery(r.URL.RawQuery),
+			"method", r.Method, "path", r.URL.Path, "sid", LogID(r.URL.Query().Get("sid")),
 			"remote", r.RemoteAddr, "status", http.StatusRequestEntityTooLarge)
 	}
 	w.Header().Set("Content-Length", "0")
