@@ -39,9 +39,12 @@ type Deps struct {
 	Metrics http.Handler
 	// Publish configures POST /api/v1/notifications.
 	Publish PublishDeps
-	// TrustedProxies may set the client IP through X-Forwarded-For; nil
-	// (the default) trusts none, so the IP is the socket's peer.
-	TrustedProxies []string
+	// TrustedProxies are the trusted proxies (TRUSTED_PROXIES): from them
+	// X-Forwarded-For sets the client IP and X-Forwarded-Proto: https makes
+	// the session cookie Secure. Origins must use the same value
+	// (Origins.WithProxies). Nil (the default) trusts none: the IP is the
+	// peer's and only TLS on the connection counts as HTTPS.
+	TrustedProxies *middleware.Proxies
 }
 
 // Router returns the Gin engine with every HTTP route. The list below is
@@ -76,7 +79,7 @@ type Deps struct {
 // with token query values redacted; panics become 500 JSON.
 func Router(d Deps) (*gin.Engine, error) {
 	r := gin.New()
-	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+	if err := r.SetTrustedProxies(d.TrustedProxies.List()); err != nil {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = true
@@ -103,8 +106,8 @@ func Router(d Deps) (*gin.Engine, error) {
 	if d.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(d.Metrics))
 	}
-	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins, d.Observer))
-	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins))
+	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins, d.TrustedProxies, d.Observer))
+	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins, d.TrustedProxies))
 	// The publish API is for backends (no cookies, no CORS): it sits
 	// outside the web group.
 	r.POST("/api/v1/notifications", Publish(d.Publish))

@@ -140,7 +140,11 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	}
 	ident := identity.New(identity.Config{Store: st, Issuer: issuer, Verifier: verifier, SessionTTL: cfg.SessionTTL})
 
-	origins := middleware.NewOrigins(cfg.AllowedOrigins)
+	proxies, err := middleware.NewProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	origins := middleware.NewOrigins(cfg.AllowedOrigins).WithProxies(proxies)
 	var recovery *socketio.RecoveryConfig
 	if cfg.RecoveryWindow > 0 {
 		// Middleware runs again for a recovered socket: a revoked or
@@ -214,7 +218,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Degraded:       cl.degraded,
 		Files:          public.FS(),
 		IO:             mx.CountHandshakes(io),
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: proxies,
 		Publish: handlers.PublishDeps{
 			Log:      log,
 			Keys:     cfg.PublishKeys(),
