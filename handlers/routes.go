@@ -35,8 +35,6 @@ type Deps struct {
 	IO http.Handler
 	// Observer counts login failures; nil counts nothing.
 	Observer Observer
-	// Metrics serves GET /metrics; nil: no such route.
-	Metrics http.Handler
 	// Publish configures POST /api/v1/notifications.
 	Publish PublishDeps
 	// TrustedProxies are the trusted proxies (TRUSTED_PROXIES): from them
@@ -48,7 +46,9 @@ type Deps struct {
 }
 
 // Router returns the Gin engine with every HTTP route. The list below is
-// the whole HTTP surface; the socket namespaces are in Namespaces.
+// the whole HTTP surface of the public listener; the socket namespaces are
+// in Namespaces. GET /metrics is not on it (404): metrics have a listener
+// of their own (METRICS_ADDR, cmd/server).
 //
 //	GET  /                      demo page (strict CSP, no inline script)
 //	GET  /app.js, /style.css    demo page assets
@@ -57,7 +57,6 @@ type Deps struct {
 //	GET  /healthz               200 while the process is up
 //	GET  /readyz                200 when the store answers (status ready, or
 //	                            degraded without Redis), else 503
-//	GET  /metrics               Prometheus metrics
 //	POST /login                 JSON credentials → token + session cookie
 //	POST /logout                Bearer token or session cookie → 204
 //	POST /token                 Bearer token or session cookie → a new
@@ -103,9 +102,6 @@ func Router(d Deps) (*gin.Engine, error) {
 	web.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.GET("/healthz", Healthz())
 	web.GET("/readyz", Readyz(d.Log, d.Ready, d.Degraded))
-	if d.Metrics != nil {
-		r.GET("/metrics", gin.WrapH(d.Metrics))
-	}
 	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins, d.TrustedProxies, d.Observer))
 	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins, d.TrustedProxies))
 	// The publish API is for backends (no cookies, no CORS): it sits

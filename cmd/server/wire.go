@@ -40,6 +40,10 @@ type app struct {
 	// DeleteExpired); janitor runs it every purgeEvery.
 	purge      func(context.Context, time.Time) (int64, error)
 	purgeEvery time.Duration
+	// metricsAddr is where metrics (GET /metrics only) are served; ""
+	// means off.
+	metricsAddr string
+	metrics     http.Handler
 }
 
 // janitor purges expired sessions and revocations until ctx ends.
@@ -231,7 +235,6 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			Shared:   shared,
 		},
 		Observer: mx,
-		Metrics:  mx.Handler(),
 	})
 	if err != nil {
 		shutdownIO(io)
@@ -241,6 +244,8 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		log:             log,
 		addr:            cfg.Addr,
 		handler:         router,
+		metricsAddr:     cfg.MetricsAddr,
+		metrics:         metricsHandler(mx.Handler()),
 		io:              io,
 		pollWait:        cfg.PingInterval,
 		readHeader:      cfg.ReadHeaderTimeout,
@@ -256,6 +261,13 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			}
 		},
 	}, nil
+}
+
+// metricsHandler serves h at GET /metrics and nothing else.
+func metricsHandler(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }
 
 // shutdownIO stops a Socket.IO server that never served.

@@ -14,6 +14,10 @@ import (
 // MinSecretLen is the shortest JWT_SECRET accepted, in bytes.
 const MinSecretLen = auth.MinSecretLen
 
+// DefaultMetricsAddr is the default METRICS_ADDR: the Prometheus exporter
+// port, on the loopback interface only.
+const DefaultMetricsAddr = "127.0.0.1:9464"
+
 // Log formats.
 const (
 	LogText = "text"
@@ -26,6 +30,13 @@ const (
 type Config struct {
 	// Addr is the listen address (ADDR). Default ":8080".
 	Addr string
+	// MetricsAddr is the listen address of the Prometheus metrics, served
+	// at GET /metrics on a listener of their own (METRICS_ADDR), never on
+	// Addr: runtime and traffic figures are for the operator, not for
+	// anyone who can reach the public port. Default "127.0.0.1:9464",
+	// reachable from this host only; METRICS_ADDR=off (empty here)
+	// disables it. Must differ from Addr.
+	MetricsAddr string
 	// DataDir holds the SQLite database and the generated JWT secret
 	// (DATA_DIR). Default "./data".
 	DataDir string
@@ -170,6 +181,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Addr:              ":8080",
+		MetricsAddr:       DefaultMetricsAddr,
 		DataDir:           "./data",
 		TokenTTL:          15 * time.Minute,
 		SessionTTL:        24 * time.Hour,
@@ -278,6 +290,7 @@ func (c Config) GoString() string { return "config.Config" + c.String() }
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("ADDR", c.Addr),
+		slog.String("METRICS_ADDR", c.MetricsAddr),
 		slog.String("DATA_DIR", c.DataDir),
 		slog.Any("JWT_SECRET", c.JWTSecret),
 		slog.String("JWT_PUBLIC_KEY_FILE", c.JWTPublicKeyFile),

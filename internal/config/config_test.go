@@ -178,6 +178,10 @@ func TestBadConfig(t *testing.T) {
 		{"CONNECT_TIMEOUT", "0s"},
 		{"PING_INTERVAL", "-25s"},
 		{"PING_TIMEOUT", "20"},
+		{"METRICS_ADDR", "9464"},
+		{"METRICS_ADDR", "localhost:metrics"},
+		{"METRICS_ADDR", ":99999"},
+		{"METRICS_ADDR", ":8080"}, // the same as ADDR
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

@@ -40,6 +40,7 @@ type variable struct {
 func variables() []variable {
 	return []variable{
 		{"ADDR", "listen address", false, func(c *Config, v string) error { c.Addr = v; return nil }},
+		{"METRICS_ADDR", "listen address of GET /metrics, off to disable", false, setMetricsAddr},
 		{"DATA_DIR", "directory of the database and generated secret", false, func(c *Config, v string) error { c.DataDir = v; return nil }},
 		{"JWT_SECRET", "HS256 secret, at least 32 bytes", true, func(c *Config, v string) error { c.JWTSecret = Secret(v); return nil }},
 		{"JWT_PUBLIC_KEY_FILE", "PEM public key of another token issuer", false, func(c *Config, v string) error { c.JWTPublicKeyFile = v; return nil }},
@@ -132,6 +133,14 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+func setMetricsAddr(c *Config, v string) error {
+	if v = strings.TrimSpace(v); strings.EqualFold(v, "off") {
+		v = ""
+	}
+	c.MetricsAddr = v
+	return nil
 }
 
 func setPublicRooms(c *Config, v string) error {
@@ -294,6 +303,16 @@ func normalizeOrigin(o string) (string, error) {
 	return scheme + "://" + host, nil
 }
 
+// validHostPort reports whether a is host:port with a port in 0..65535.
+func validHostPort(a string) bool {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return false
+	}
+	p, err := strconv.Atoi(port)
+	return err == nil && p >= 0 && p <= 65535 && !strings.ContainsAny(host, " \t\r\n")
+}
+
 // Validate checks every field and reports all bad ones, each error naming
 // its variable.
 func (c Config) Validate() error {
@@ -305,10 +324,15 @@ func (c Config) Validate() error {
 		}
 	}
 
-	if host, port, err := net.SplitHostPort(c.Addr); err != nil {
+	if !validHostPort(c.Addr) {
 		add("ADDR", "must be host:port such as :8080")
-	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || strings.ContainsAny(host, " \t\r\n") {
-		add("ADDR", "must be host:port such as :8080")
+	}
+	if c.MetricsAddr != "" {
+		if !validHostPort(c.MetricsAddr) {
+			add("METRICS_ADDR", "must be host:port such as 127.0.0.1:9464, or off")
+		} else if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+			add("METRICS_ADDR", "must differ from ADDR (%s)", c.Addr)
+		}
 	}
 	if c.DataDir == "" {
 		add("DATA_DIR", "must not be empty")

@@ -1,4 +1,6 @@
-// Package metrics exports the server's Prometheus metrics at GET /metrics.
+// Package metrics exports the server's Prometheus metrics at GET /metrics
+// (served by cmd/server on its own listener, METRICS_ADDR, never on the
+// public one).
 //
 // Everything lives on one *prometheus.Registry made by New (nothing is
 // registered on the global default registry), so tests and several
