@@ -149,6 +149,12 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
 	origins := middleware.NewOrigins(cfg.AllowedOrigins).WithProxies(proxies)
+	handshakes, err := middleware.NewHandshakeLimiter(middleware.HandshakeLimit{
+		Rate: cfg.HandshakeRate, Burst: cfg.HandshakeBurst, Proxies: proxies,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("HANDSHAKE_RATE/HANDSHAKE_BURST: %w", err)
+	}
 	var recovery *socketio.RecoveryConfig
 	if cfg.RecoveryWindow > 0 {
 		// Middleware runs again for a recovered socket: a revoked or
@@ -163,6 +169,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			AllowEIO3:    cfg.LegacyClients,
 			SIDPrefix:    cfg.NodeID,
 			CheckOrigin:  origins.Check,
+			AllowRequest: handshakes.Allow,
 			CORS: &engineio.CORS{
 				AllowOrigin:      origins.Listed,
 				AllowCredentials: true,

@@ -35,3 +35,29 @@ func TestMetricsAddr(t *testing.T) {
 		t.Error("Default().MetricsAddr")
 	}
 }
+
+// TestHandshakeLimit: HANDSHAKE_RATE and HANDSHAKE_BURST default to 50 and
+// 500; a rate of 0 turns the limit off; fractions are allowed.
+func TestHandshakeLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env   map[string]string
+		rate  float64
+		burst int
+	}{
+		{nil, 50, 500},
+		{map[string]string{"HANDSHAKE_RATE": "0"}, 0, 500},
+		{map[string]string{"HANDSHAKE_RATE": "0.5", "HANDSHAKE_BURST": "1"}, 0.5, 1},
+		{map[string]string{"HANDSHAKE_RATE": " 200 ", "HANDSHAKE_BURST": "2000"}, 200, 2000},
+	}
+	for _, tt := range tests {
+		c, err := config.FromEnv(env(tt.env))
+		if err != nil {
+			t.Errorf("%v: %v", tt.env, err)
+			continue
+		}
+		if c.HandshakeRate != tt.rate || c.HandshakeBurst != tt.burst {
+			t.Errorf("%v: rate %v burst %d, want %v %d", tt.env, c.HandshakeRate, c.HandshakeBurst, tt.rate, tt.burst)
+		}
+	}
+}

@@ -58,6 +58,8 @@ func variables() []variable {
 		{"LOG_FORMAT", "text or json", false, func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }},
 		{"LOG_LEVEL", "debug, info, warn or error", false, setLogLevel},
 		{"TRUSTED_PROXIES", "comma-separated proxy IPs or CIDRs", false, setProxies},
+		{"HANDSHAKE_RATE", "new sessions per second per client address, 0 for no limit", false, setFloat("HANDSHAKE_RATE", func(c *Config) *float64 { return &c.HandshakeRate })},
+		{"HANDSHAKE_BURST", "new sessions at once per client address", false, setInt("HANDSHAKE_BURST", func(c *Config) *int { return &c.HandshakeBurst })},
 		{"EVENT_RATE", "events per second per socket", false, setRate},
 		{"EVENT_BURST", "event burst per socket", false, setInt("EVENT_BURST", func(c *Config) *int { return &c.EventBurst })},
 		{"MAX_ROOMS_PER_SOCKET", "rooms per socket", false, setInt("MAX_ROOMS_PER_SOCKET", func(c *Config) *int { return &c.MaxRoomsPerSocket })},
@@ -185,6 +187,17 @@ func setBool(name string, field func(*Config) *bool) func(*Config, string) error
 		default:
 			return varErr(name, "must be 1 or 0")
 		}
+		return nil
+	}
+}
+
+func setFloat(name string, field func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return varErr(name, "must be a number")
+		}
+		*field(c) = f
 		return nil
 	}
 }
@@ -384,6 +397,12 @@ func (c Config) Validate() error {
 		if _, err := netip.ParseAddr(p); err != nil {
 			add("TRUSTED_PROXIES", "%q is not an IP address or CIDR", truncate(p, 80))
 		}
+	}
+	if !(c.HandshakeRate >= 0) || math.IsInf(c.HandshakeRate, 0) {
+		add("HANDSHAKE_RATE", "must be 0 (no limit) or a positive number of handshakes per second")
+	}
+	if c.HandshakeBurst < 1 {
+		add("HANDSHAKE_BURST", "must be at least 1")
 	}
 	if !(c.EventRate > 0) || math.IsInf(c.EventRate, 0) {
 		add("EVENT_RATE", "must be a positive number of events per second")

@@ -64,16 +64,18 @@ func KillAtCleanup() Option { return func(o *startOptions) { o.killAtCleanup = t
 
 // Start runs bin with env (added to a minimal environment with defaults:
 // ADDR and METRICS_ADDR 127.0.0.1:0, since suites run several servers at
-// once; DATA_DIR a temp dir) and returns once /readyz answers 200, waiting
-// up to 30 s for each. The process is stopped at cleanup (Stop, or SIGKILL
-// with KillAtCleanup).
+// once; DATA_DIR a temp dir; HANDSHAKE_RATE=0, since every suite connects
+// its hundreds or thousands of clients from the one address 127.0.0.1, so a
+// suite that tests the handshake limit sets it) and returns once /readyz
+// answers 200, waiting up to 30 s for each. The process is stopped at
+// cleanup (Stop, or SIGKILL with KillAtCleanup).
 func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Server {
 	t.Helper()
 	var o startOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	vars := map[string]string{"ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0", "DATA_DIR": t.TempDir()}
+	vars := map[string]string{"ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0", "HANDSHAKE_RATE": "0", "DATA_DIR": t.TempDir()}
 	for k, v := range env {
 		vars[k] = v
 	}
