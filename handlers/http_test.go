@@ -83,6 +83,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with edit applied to the Deps before Router.
+func newEnvWith(t *testing.T, edit func(*handlers.Deps)) *env {
+	t.Helper()
 	e := &env{auth: &fakeAuth{}, sockets: handlers.NewTracker(), logs: &bytes.Buffer{}}
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	e.now = &now
@@ -91,7 +97,7 @@ func newEnv(t *testing.T) *env {
 		"app.js":     {Data: []byte("'use strict';")},
 		"style.css":  {Data: []byte("body{}")},
 	}
-	r, err := handlers.Router(handlers.Deps{
+	d := handlers.Deps{
 		Log:      slog.New(slog.NewJSONHandler(&lockedWriter{w: e.logs}, nil)),
 		Origins:  middleware.NewOrigins([]string{"https://app.example.com"}),
 		Authn:    e.auth,
@@ -104,7 +110,11 @@ func newEnv(t *testing.T) *env {
 		IO: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusTeapot)
 		}),
-	})
+	}
+	if edit != nil {
+		edit(&d)
+	}
+	r, err := handlers.Router(d)
 	if err != nil {
 		t.Fatal(err)
 	}

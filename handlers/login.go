@@ -73,8 +73,9 @@ type loginResponse struct {
 // must be under the failure limit (429 with Retry-After, whatever the
 // password); then the credentials (401, byte-identical for unknown users
 // and wrong passwords). Success sets the HttpOnly, SameSite=Strict session
-// cookie (Secure over TLS) and answers the token and user.
-func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins *middleware.Origins, obs Observer) gin.HandlerFunc {
+// cookie (Secure over HTTPS, see sessionCookie) and answers the token and
+// user.
+func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins *middleware.Origins, proxies *middleware.Proxies, obs Observer) gin.HandlerFunc {
 	log = orDiscard(log)
 	obs = orNop(obs)
 	return func(c *gin.Context) {
@@ -114,16 +115,9 @@ func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins
 			return
 		}
 		limiter.Reset(username, ip)
-		http.SetCookie(c.Writer, &http.Cookie{
-			Name:     SessionCookie,
-			Value:    res.SessionID,
-			Path:     "/",
-			Expires:  res.SessionExpiresAt,
-			MaxAge:   max(int(time.Until(res.SessionExpiresAt)/time.Second), 1),
-			HttpOnly: true,
-			Secure:   c.Request.TLS != nil,
-			SameSite: http.SameSiteStrictMode,
-		})
+		ck := sessionCookie(c.Request, proxies, res.SessionID)
+		ck.Expires, ck.MaxAge = res.SessionExpiresAt, max(int(time.Until(res.SessionExpiresAt)/time.Second), 1)
+		http.SetCookie(c.Writer, ck)
 		log.InfoContext(ctx, "login", "user", res.Claims.UserID, "ip", ip)
 		writeJSON(c, http.StatusOK, loginResponse{
 			Token:     res.Token,
@@ -131,6 +125,21 @@ func Login(log *slog.Logger, authn Authenticator, limiter *LoginLimiter, origins
 			ExpiresAt: res.ExpiresAt.UnixMilli(),
 			User:      UserOf(res.Claims),
 		})
+	}
+}
+
+// sessionCookie returns the session cookie holding value: HttpOnly,
+// SameSite=Strict, and Secure when the client reached the server over
+// HTTPS, directly or through a trusted TLS-terminating proxy
+// ([middleware.Proxies.IsHTTPS]); login and logout set it alike.
+func sessionCookie(r *http.Request, proxies *middleware.Proxies, value string) *http.Cookie {
+	return &http.Cookie{
+		Name:     SessionCookie,
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   proxies.IsHTTPS(r),
+		SameSite: http.SameSiteStrictMode,
 	}
 }
 

@@ -23,7 +23,7 @@ type Revoker interface {
 // jti, disconnects every socket that used either ("io server disconnect"),
 // clears the cookie and answers 204. The user's other sessions stay. A
 // foreign Origin is 403; no or a bad credential is 401.
-func Logout(log *slog.Logger, verifier identity.Verifier, revoker Revoker, sockets *Tracker, origins *middleware.Origins) gin.HandlerFunc {
+func Logout(log *slog.Logger, verifier identity.Verifier, revoker Revoker, sockets *Tracker, origins *middleware.Origins, proxies *middleware.Proxies) gin.HandlerFunc {
 	log = orDiscard(log)
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
@@ -38,10 +38,9 @@ func Logout(log *slog.Logger, verifier identity.Verifier, revoker Revoker, socke
 		}
 		n := sockets.DisconnectCredential(claims.TokenID, claims.SessionID)
 		log.InfoContext(ctx, "logout", "user", claims.UserID, "sockets", n)
-		http.SetCookie(c.Writer, &http.Cookie{
-			Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-			HttpOnly: true, Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode,
-		})
+		ck := sessionCookie(c.Request, proxies, "")
+		ck.MaxAge = -1
+		http.SetCookie(c.Writer, ck)
 		c.Status(http.StatusNoContent)
 		c.Writer.WriteHeaderNow()
 	}

@@ -35,17 +35,20 @@ type Deps struct {
 	IO http.Handler
 	// Observer counts login failures; nil counts nothing.
 	Observer Observer
-	// Metrics serves GET /metrics; nil: no such route.
-	Metrics http.Handler
 	// Publish configures POST /api/v1/notifications.
 	Publish PublishDeps
-	// TrustedProxies may set the client IP through X-Forwarded-For; nil
-	// (the default) trusts none, so the IP is the socket's peer.
-	TrustedProxies []string
+	// TrustedProxies are the trusted proxies (TRUSTED_PROXIES): from them
+	// X-Forwarded-For sets the client IP and X-Forwarded-Proto: https makes
+	// the session cookie Secure. Origins must use the same value
+	// (Origins.WithProxies). Nil (the default) trusts none: the IP is the
+	// peer's and only TLS on the connection counts as HTTPS.
+	TrustedProxies *middleware.Proxies
 }
 
 // Router returns the Gin engine with every HTTP route. The list below is
-// the whole HTTP surface; the socket namespaces are in Namespaces.
+// the whole HTTP surface of the public listener; the socket namespaces are
+// in Namespaces. GET /metrics is not on it (404): metrics have a listener
+// of their own (METRICS_ADDR, cmd/server).
 //
 //	GET  /                      demo page (strict CSP, no inline script)
 //	GET  /app.js, /style.css    demo page assets
@@ -54,7 +57,6 @@ type Deps struct {
 //	GET  /healthz               200 while the process is up
 //	GET  /readyz                200 when the store answers (status ready, or
 //	                            degraded without Redis), else 503
-//	GET  /metrics               Prometheus metrics
 //	POST /login                 JSON credentials → token + session cookie
 //	POST /logout                Bearer token or session cookie → 204
 //	POST /token                 Bearer token or session cookie → a new
@@ -82,7 +84,7 @@ type Deps struct {
 // with token query values redacted; panics become 500 JSON.
 func Router(d Deps) (*gin.Engine, error) {
 	r := gin.New()
-	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+	if err := r.SetTrustedProxies(d.TrustedProxies.List()); err != nil {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = true
@@ -106,11 +108,8 @@ func Router(d Deps) (*gin.Engine, error) {
 	web.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.GET("/healthz", Healthz())
 	web.GET("/readyz", Readyz(d.Log, d.Ready, d.Degraded))
-	if d.Metrics != nil {
-		r.GET("/metrics", gin.WrapH(d.Metrics))
-	}
-	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins, d.Observer))
-	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins))
+	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins, d.TrustedProxies, d.Observer))
+	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins, d.TrustedProxies))
 	// The publish API is for backends (no cookies, no CORS): it sits
 	// outside the web group.
 	r.POST("/api/v1/notifications", Publish(d.Publish))

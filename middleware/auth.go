@@ -79,9 +79,10 @@ func Auth(log *slog.Logger, v identity.Verifier, opts AuthOptions) socketio.Midd
 }
 
 // handshakeRequest rebuilds, from a handshake, the request view that
-// Credentials.Find reads (headers, query, cookie, Host, TLS).
+// Credentials.Find reads (headers, query, cookie, Host, TLS, and the peer
+// address, which decides whether X-Forwarded-Proto counts).
 func handshakeRequest(hs *socketio.Handshake) *http.Request {
-	r := &http.Request{Header: hs.Header, URL: &url.URL{RawQuery: hs.Query.Encode()}, Host: hs.Host}
+	r := &http.Request{Header: hs.Header, URL: &url.URL{RawQuery: hs.Query.Encode()}, Host: hs.Host, RemoteAddr: hs.RemoteAddr}
 	if hs.Secure {
 		r.TLS = &tls.ConnectionState{}
 	}

@@ -12,6 +12,9 @@ import (
 // It is immutable after NewOrigins and safe for concurrent use.
 type Origins struct {
 	allowed map[string]struct{}
+	// proxies decides the scheme of the server's own origin (nil: TLS
+	// on the connection only); see WithProxies.
+	proxies *Proxies
 }
 
 // NewOrigins returns the policy for the given allowlist. Entries are
@@ -29,6 +32,16 @@ func NewOrigins(allowed []string) *Origins {
 	return o
 }
 
+// WithProxies returns a copy of o whose own-origin rule takes the scheme
+// from p (X-Forwarded-Proto from a trusted proxy, see [Proxies.IsHTTPS]),
+// so that behind a TLS-terminating proxy the page's own origin is
+// https://host.
+func (o *Origins) WithProxies(p *Proxies) *Origins {
+	c := *o
+	c.proxies = p
+	return &c
+}
+
 // AllowedOrigin reports whether origin may be used for a request to r: it
 // is on the allowlist or it is r's own scheme://Host.
 func (o *Origins) AllowedOrigin(r *http.Request, origin string) bool {
@@ -38,11 +51,7 @@ func (o *Origins) AllowedOrigin(r *http.Request, origin string) bool {
 	if _, ok := o.allowed[origin]; ok {
 		return true
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return r.Host != "" && origin == scheme+"://"+r.Host
+	return r.Host != "" && origin == o.proxies.Scheme(r)+"://"+r.Host
 }
 
 // Listed reports whether origin is on the allowlist itself. It serves

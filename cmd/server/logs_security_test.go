@@ -109,14 +109,3 @@ func TestSecuritySessionIDNotLogged(t *testing.T) {
 		}
 	}
 }
-
-// grepLines returns the lines of out that contain s.
-func grepLines(out, s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, s) {
-			b.WriteString(line + "\n")
-		}
-	}
-	return b.String()
-}

@@ -1,7 +1,8 @@
 // Command server runs the authenticated real-time server: the demo page,
-// POST /login and /logout, health checks and Socket.IO at /socket.io/.
+// POST /login and /logout, health checks and Socket.IO at /socket.io/, and
+// Prometheus metrics on a listener of their own (METRICS_ADDR).
 // Configuration comes from the environment (see internal/config); it
-// prints its URL on start and shuts down in order on SIGINT/SIGTERM.
+// prints its URLs on start and shuts down in order on SIGINT/SIGTERM.
 package main
 
 import (

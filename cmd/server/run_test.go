@@ -26,18 +26,30 @@ type lines struct {
 	pw  *io.PipeWriter
 }
 
+// listeningLine and metricsLine match what run prints on start: the
+// public URL and, unless METRICS_ADDR=off, the metrics URL.
+var (
+	listeningLine = regexp.MustCompile(`rtserver listening on (http://127\.0\.0\.1:\d+)/`)
+	metricsLine   = regexp.MustCompile(`rtserver metrics on (http://127\.0\.0\.1:\d+/metrics)`)
+)
+
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
 // start runs run in the background and returns its base URL, its output so
-// far and a stop function that returns run's error.
+// far and a stop function that returns run's error. METRICS_ADDR defaults
+// to 127.0.0.1:0.
 func start(t *testing.T, vars map[string]string) (string, func() string, func() error) {
 	t.Helper()
 	if vars["DATA_DIR"] == "" {
 		vars["DATA_DIR"] = t.TempDir()
 	}
 	vars["ADDR"] = "127.0.0.1:0"
+	if vars["METRICS_ADDR"] == "" {
+		// Tests run in parallel: the default port would collide.
+		vars["METRICS_ADDR"] = "127.0.0.1:0"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var (
@@ -53,9 +65,9 @@ func start(t *testing.T, vars map[string]string) (string, func() string, func() 
 			mu.Lock()
 			out.WriteString(sc.Text() + "\n")
 			mu.Unlock()
-			if u := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(sc.Text()); u != "" {
+			if m := listeningLine.FindStringSubmatch(sc.Text()); m != nil {
 				select {
-				case urls <- u:
+				case urls <- m[1]:
 				default:
 				}
 			}
@@ -64,12 +76,13 @@ func start(t *testing.T, vars map[string]string) (string, func() string, func() 
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"server"}, env(vars), pw); pw.Close() }()
 	output := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
-	stop := func() error {
+	// stop is idempotent, so a test may both defer it and call it.
+	stop := sync.OnceValue(func() error {
 		cancel()
 		err := <-done
 		<-scanned
 		return err
-	}
+	})
 	select {
 	case u := <-urls:
 		return u, output, stop

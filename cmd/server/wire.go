@@ -42,6 +42,10 @@ type app struct {
 	purge      func(context.Context, time.Time) (int64, error)
 	trimInbox  func(context.Context) (int64, error)
 	purgeEvery time.Duration
+	// metricsAddr is where metrics (GET /metrics only) are served; ""
+	// means off.
+	metricsAddr string
+	metrics     http.Handler
 }
 
 // janitor purges expired sessions and revocations and trims the
@@ -150,7 +154,17 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	}
 	ident := identity.New(identity.Config{Store: st, Issuer: issuer, Verifier: verifier, SessionTTL: cfg.SessionTTL})
 
-	origins := middleware.NewOrigins(cfg.AllowedOrigins)
+	proxies, err := middleware.NewProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	origins := middleware.NewOrigins(cfg.AllowedOrigins).WithProxies(proxies)
+	handshakes, err := middleware.NewHandshakeLimiter(middleware.HandshakeLimit{
+		Rate: cfg.HandshakeRate, Burst: cfg.HandshakeBurst, Proxies: proxies,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("HANDSHAKE_RATE/HANDSHAKE_BURST: %w", err)
+	}
 	policy := roomPolicy{rooms.NewPolicy()}
 	var recovery *socketio.RecoveryConfig
 	if cfg.RecoveryWindow > 0 {
@@ -173,6 +187,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			AllowEIO3:    cfg.LegacyClients,
 			SIDPrefix:    cfg.NodeID,
 			CheckOrigin:  origins.Check,
+			AllowRequest: handshakes.Allow,
 			CORS: &engineio.CORS{
 				AllowOrigin:      origins.Listed,
 				AllowCredentials: true,
@@ -232,7 +247,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Degraded:       cl.degraded,
 		Files:          public.FS(),
 		IO:             mx.CountHandshakes(io),
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: proxies,
 		Publish: handlers.PublishDeps{
 			Log:      log,
 			Keys:     cfg.PublishKeys(),
@@ -245,7 +260,6 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			Shared:   shared,
 		},
 		Observer: mx,
-		Metrics:  mx.Handler(),
 	})
 	if err != nil {
 		shutdownIO(io)
@@ -255,6 +269,8 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		log:             log,
 		addr:            cfg.Addr,
 		handler:         router,
+		metricsAddr:     cfg.MetricsAddr,
+		metrics:         metricsHandler(mx.Handler()),
 		io:              io,
 		pollWait:        cfg.PingInterval,
 		readHeader:      cfg.ReadHeaderTimeout,
@@ -271,6 +287,13 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 			}
 		},
 	}, nil
+}
+
+// metricsHandler serves h at GET /metrics and nothing else.
+func metricsHandler(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }
 
 // shutdownIO stops a Socket.IO server that never served.

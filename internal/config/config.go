@@ -14,6 +14,10 @@ import (
 // MinSecretLen is the shortest JWT_SECRET accepted, in bytes.
 const MinSecretLen = auth.MinSecretLen
 
+// DefaultMetricsAddr is the default METRICS_ADDR: the Prometheus exporter
+// port, on the loopback interface only.
+const DefaultMetricsAddr = "127.0.0.1:9464"
+
 // Log formats.
 const (
 	LogText = "text"
@@ -26,6 +30,13 @@ const (
 type Config struct {
 	// Addr is the listen address (ADDR). Default ":8080".
 	Addr string
+	// MetricsAddr is the listen address of the Prometheus metrics, served
+	// at GET /metrics on a listener of their own (METRICS_ADDR), never on
+	// Addr: runtime and traffic figures are for the operator, not for
+	// anyone who can reach the public port. Default "127.0.0.1:9464",
+	// reachable from this host only; METRICS_ADDR=off (empty here)
+	// disables it. Must differ from Addr.
+	MetricsAddr string
 	// DataDir holds the SQLite database and the generated JWT secret
 	// (DATA_DIR). Default "./data".
 	DataDir string
@@ -87,6 +98,29 @@ type Config struct {
 	// Default empty: none, the peer address is the client.
 	TrustedProxies []string
 
+	// HandshakeRate is the sustained rate of new Engine.IO sessions
+	// (handshakes: requests without a sid) one client address may open,
+	// per second (HANDSHAKE_RATE); past HandshakeBurst at once the
+	// handshake is refused with 429 {"code":7,...}. Requests of an
+	// existing session, its WebSocket upgrade included, never count. The
+	// address is the peer's, or the one a trusted proxy names
+	// (TRUSTED_PROXIES); IPv6 clients count per /64. Behind a proxy that
+	// is not on TRUSTED_PROXIES every client shares the proxy's address:
+	// list it, or turn the limit off. Default 50; 0 turns the limit off.
+	//
+	// The defaults bound what one address can hold to HandshakeBurst +
+	// HandshakeRate × CONNECT_TIMEOUT idle sessions (1,000 with a 10s
+	// CONNECT_TIMEOUT, where a flood of 20,000 used to hold them all), and
+	// let a reconnect storm behind one NAT through: after a server
+	// restart, socket.io-client retries after a randomized 0.5-1.5 s,
+	// then 1-3 s, then 2.5-5 s, so a few hundred users behind one address
+	// (say 500 tabs, one session each) arrive within one to five seconds;
+	// 500 + 50/s admits 550 in the first second and 750 within five. A
+	// refused client is not lost: it retries on its own backoff.
+	HandshakeRate float64
+	// HandshakeBurst is how many new sessions one client address may open
+	// at once (HANDSHAKE_BURST). Default 500; at least 1.
+	HandshakeBurst int
 	// EventRate is the sustained events per second a socket may send
 	// (EVENT_RATE). Default 20.
 	EventRate float64
@@ -178,6 +212,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Addr:                  ":8080",
+		MetricsAddr:           DefaultMetricsAddr,
 		DataDir:               "./data",
 		TokenTTL:              15 * time.Minute,
 		SessionTTL:            24 * time.Hour,
@@ -186,6 +221,8 @@ func Default() Config {
 		AuthTimeout:           10 * time.Second,
 		LogFormat:             LogJSON,
 		LogLevel:              slog.LevelInfo,
+		HandshakeRate:         50,
+		HandshakeBurst:        500,
 		EventRate:             20,
 		EventBurst:            40,
 		MaxRoomsPerSocket:     100,
@@ -288,6 +325,7 @@ func (c Config) GoString() string { return "config.Config" + c.String() }
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("ADDR", c.Addr),
+		slog.String("METRICS_ADDR", c.MetricsAddr),
 		slog.String("DATA_DIR", c.DataDir),
 		slog.Any("JWT_SECRET", c.JWTSecret),
 		slog.String("JWT_PUBLIC_KEY_FILE", c.JWTPublicKeyFile),
@@ -305,6 +343,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("LOG_FORMAT", c.LogFormat),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 		slog.Any("TRUSTED_PROXIES", c.TrustedProxies),
+		slog.Float64("HANDSHAKE_RATE", c.HandshakeRate),
+		slog.Int("HANDSHAKE_BURST", c.HandshakeBurst),
 		slog.Float64("EVENT_RATE", c.EventRate),
 		slog.Int("EVENT_BURST", c.EventBurst),
 		slog.Int("MAX_ROOMS_PER_SOCKET", c.MaxRoomsPerSocket),

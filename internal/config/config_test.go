@@ -181,6 +181,16 @@ func TestBadConfig(t *testing.T) {
 		{"CONNECT_TIMEOUT", "0s"},
 		{"PING_INTERVAL", "-25s"},
 		{"PING_TIMEOUT", "20"},
+		{"HANDSHAKE_RATE", "-1"},
+		{"HANDSHAKE_RATE", "NaN"},
+		{"HANDSHAKE_RATE", "Inf"},
+		{"HANDSHAKE_RATE", "lots"},
+		{"HANDSHAKE_BURST", "0"},
+		{"HANDSHAKE_BURST", "1.5"},
+		{"METRICS_ADDR", "9464"},
+		{"METRICS_ADDR", "localhost:metrics"},
+		{"METRICS_ADDR", ":99999"},
+		{"METRICS_ADDR", ":8080"}, // the same as ADDR
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

@@ -40,6 +40,7 @@ type variable struct {
 func variables() []variable {
 	return []variable{
 		{"ADDR", "listen address", false, func(c *Config, v string) error { c.Addr = v; return nil }},
+		{"METRICS_ADDR", "listen address of GET /metrics, off to disable", false, setMetricsAddr},
 		{"DATA_DIR", "directory of the database and generated secret", false, func(c *Config, v string) error { c.DataDir = v; return nil }},
 		{"JWT_SECRET", "HS256 secret, at least 32 bytes", true, func(c *Config, v string) error { c.JWTSecret = Secret(v); return nil }},
 		{"JWT_PUBLIC_KEY_FILE", "PEM public key of another token issuer", false, func(c *Config, v string) error { c.JWTPublicKeyFile = v; return nil }},
@@ -57,6 +58,8 @@ func variables() []variable {
 		{"LOG_FORMAT", "text or json", false, func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }},
 		{"LOG_LEVEL", "debug, info, warn or error", false, setLogLevel},
 		{"TRUSTED_PROXIES", "comma-separated proxy IPs or CIDRs", false, setProxies},
+		{"HANDSHAKE_RATE", "new sessions per second per client address, 0 for no limit", false, setFloat("HANDSHAKE_RATE", func(c *Config) *float64 { return &c.HandshakeRate })},
+		{"HANDSHAKE_BURST", "new sessions at once per client address", false, setInt("HANDSHAKE_BURST", func(c *Config) *int { return &c.HandshakeBurst })},
 		{"EVENT_RATE", "events per second per socket", false, setRate},
 		{"EVENT_BURST", "event burst per socket", false, setInt("EVENT_BURST", func(c *Config) *int { return &c.EventBurst })},
 		{"MAX_ROOMS_PER_SOCKET", "rooms per socket", false, setInt("MAX_ROOMS_PER_SOCKET", func(c *Config) *int { return &c.MaxRoomsPerSocket })},
@@ -136,6 +139,14 @@ func splitList(v string) []string {
 	return out
 }
 
+func setMetricsAddr(c *Config, v string) error {
+	if v = strings.TrimSpace(v); strings.EqualFold(v, "off") {
+		v = ""
+	}
+	c.MetricsAddr = v
+	return nil
+}
+
 func setPublicRooms(c *Config, v string) error {
 	c.PublicRooms = nil
 	for _, r := range strings.Split(v, ",") {
@@ -178,6 +189,17 @@ func setBool(name string, field func(*Config) *bool) func(*Config, string) error
 		default:
 			return varErr(name, "must be 1 or 0")
 		}
+		return nil
+	}
+}
+
+func setFloat(name string, field func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return varErr(name, "must be a number")
+		}
+		*field(c) = f
 		return nil
 	}
 }
@@ -296,6 +318,16 @@ func normalizeOrigin(o string) (string, error) {
 	return scheme + "://" + host, nil
 }
 
+// validHostPort reports whether a is host:port with a port in 0..65535.
+func validHostPort(a string) bool {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return false
+	}
+	p, err := strconv.Atoi(port)
+	return err == nil && p >= 0 && p <= 65535 && !strings.ContainsAny(host, " \t\r\n")
+}
+
 // Validate checks every field and reports all bad ones, each error naming
 // its variable.
 func (c Config) Validate() error {
@@ -307,10 +339,15 @@ func (c Config) Validate() error {
 		}
 	}
 
-	if host, port, err := net.SplitHostPort(c.Addr); err != nil {
+	if !validHostPort(c.Addr) {
 		add("ADDR", "must be host:port such as :8080")
-	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || strings.ContainsAny(host, " \t\r\n") {
-		add("ADDR", "must be host:port such as :8080")
+	}
+	if c.MetricsAddr != "" {
+		if !validHostPort(c.MetricsAddr) {
+			add("METRICS_ADDR", "must be host:port such as 127.0.0.1:9464, or off")
+		} else if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+			add("METRICS_ADDR", "must differ from ADDR (%s)", c.Addr)
+		}
 	}
 	if c.DataDir == "" {
 		add("DATA_DIR", "must not be empty")
@@ -362,6 +399,12 @@ func (c Config) Validate() error {
 		if _, err := netip.ParseAddr(p); err != nil {
 			add("TRUSTED_PROXIES", "%q is not an IP address or CIDR", truncate(p, 80))
 		}
+	}
+	if !(c.HandshakeRate >= 0) || math.IsInf(c.HandshakeRate, 0) {
+		add("HANDSHAKE_RATE", "must be 0 (no limit) or a positive number of handshakes per second")
+	}
+	if c.HandshakeBurst < 1 {
+		add("HANDSHAKE_BURST", "must be at least 1")
 	}
 	if !(c.EventRate > 0) || math.IsInf(c.EventRate, 0) {
 		add("EVENT_RATE", "must be a positive number of events per second")

@@ -1,4 +1,6 @@
-// Package metrics exports the server's Prometheus metrics at GET /metrics.
+// Package metrics exports the server's Prometheus metrics at GET /metrics
+// (served by cmd/server on its own listener, METRICS_ADDR, never on the
+// public one).
 //
 // Everything lives on one *prometheus.Registry made by New (nothing is
 // registered on the global default registry), so tests and several
@@ -48,7 +50,7 @@ func New(io *socketio.Server) *Metrics {
 		reg: reg,
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rt_handshakes_total",
-			Help: "Engine.IO handshakes (requests without a session id) by outcome: ok, forbidden (Origin), bad_request, unavailable (shutting down), error.",
+			Help: "Engine.IO handshakes (requests without a session id) by outcome: ok, forbidden (Origin), bad_request, rate_limited (HANDSHAKE_RATE per client address), unavailable (shutting down), error.",
 		}, []string{"outcome"}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rt_socket_refusals_total",
@@ -124,6 +126,8 @@ func (m *Metrics) Handshake(status int) {
 		outcome = "forbidden"
 	case status == http.StatusBadRequest:
 		outcome = "bad_request"
+	case status == http.StatusTooManyRequests:
+		outcome = "rate_limited"
 	case status == http.StatusServiceUnavailable:
 		outcome = "unavailable"
 	}

@@ -49,6 +49,7 @@ func TestMetricsExport(t *testing.T) {
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 	}
+	m.Handshake(http.StatusTooManyRequests) // the per-address handshake limit
 	m.ConnectRefused("invalid_token")
 	m.EventIn("/chat")
 	m.Ack("/chat", "ok")
@@ -61,6 +62,7 @@ func TestMetricsExport(t *testing.T) {
 	for _, want := range []string{
 		`rt_handshakes_total{outcome="ok"} 1`,
 		`rt_handshakes_total{outcome="bad_request"} 1`,
+		`rt_handshakes_total{outcome="rate_limited"} 1`,
 		`rt_sockets_connected{namespace="/chat"} 0`,
 		`rt_engine_sessions 1`,
 		`rt_socket_refusals_total{reason="invalid_token"} 1`,

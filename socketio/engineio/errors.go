@@ -20,6 +20,9 @@ const (
 	// CodeShuttingDown is this package's extension (HTTP 503): the server refuses new
 	// sessions because it is shutting down; clients retry later.
 	CodeShuttingDown = 6
+	// CodeTooManyRequests is this package's extension for an AllowRequest hook that
+	// rate-limits handshakes (HTTP 429); clients retry on their reconnection backoff.
+	CodeTooManyRequests = 7
 )
 
 // ErrClosed is returned by Session.Send once the session is closing or closed, so callers

@@ -243,12 +243,13 @@ func readyz(base string) string {
 	return out.Status
 }
 
-// metric returns the value of an unlabelled sample (e.g. go_goroutines) on GET /metrics.
-func metric(t testing.TB, base, name string) float64 {
+// metric returns the value of an unlabelled sample (e.g. go_goroutines) on the node's
+// metrics listener.
+func metric(t testing.TB, s *harness.Server, name string) float64 {
 	t.Helper()
-	res, err := httpc.Get(base + "/metrics")
+	res, err := httpc.Get(s.MetricsURL)
 	if err != nil {
-		t.Fatalf("GET /metrics: %v", err)
+		t.Fatalf("GET %s: %v", s.MetricsURL, err)
 	}
 	defer res.Body.Close()
 	sc := bufio.NewScanner(res.Body)
@@ -264,6 +265,6 @@ func metric(t testing.TB, base, name string) float64 {
 		}
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
-	t.Fatalf("metric %s not found on %s/metrics", name, base)
+	t.Fatalf("metric %s not found on %s", name, s.MetricsURL)
 	return 0
 }

@@ -100,7 +100,7 @@ func TestRedisOutage(t *testing.T) {
 	}()
 
 	time.Sleep(2 * time.Second)
-	gBefore := map[string]float64{"a": metric(t, a.URL, "go_goroutines"), "b": metric(t, b.URL, "go_goroutines")}
+	gBefore := map[string]float64{"a": metric(t, a, "go_goroutines"), "b": metric(t, b, "go_goroutines")}
 	for id, n := range c.Nodes {
 		if s := readyz(n.URL); s != "ready" {
 			t.Errorf("node %s /readyz before the outage: %s", id, s)
@@ -146,7 +146,7 @@ func TestRedisOutage(t *testing.T) {
 		cl.close()
 	}
 	time.Sleep(2 * time.Second) // disconnect handling, then count goroutines
-	gAfter := map[string]float64{"a": metric(t, a.URL, "go_goroutines"), "b": metric(t, b.URL, "go_goroutines")}
+	gAfter := map[string]float64{"a": metric(t, a, "go_goroutines"), "b": metric(t, b, "go_goroutines")}
 
 	// Phases by send time: before the outage, during it, after it (resumed).
 	smu.Lock()

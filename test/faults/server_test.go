@@ -145,11 +145,15 @@ func (s *server) stats(t testing.TB) procStats {
 	return p
 }
 
-// metrics scrapes GET /metrics (Prometheus text); false when the server has none.
+// metrics scrapes the metrics listener (Prometheus text); false when the server has
+// none.
 func (s *server) metrics() (map[string]float64, bool) {
+	if s.MetricsURL == "" {
+		return nil, false
+	}
 	// No keep-alive: an idle scrape connection would count as a server socket.
 	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	res, err := hc.Get(s.URL + "/metrics")
+	res, err := hc.Get(s.MetricsURL)
 	if err != nil {
 		return nil, false
 	}

@@ -25,6 +25,9 @@ type Server struct {
 	URL string
 	// Port is the port of URL; pass ADDR=127.0.0.1:Port to restart on it.
 	Port int
+	// MetricsURL is the metrics endpoint the server printed
+	// (http://127.0.0.1:N/metrics), or "" with METRICS_ADDR=off.
+	MetricsURL string
 	// PID is the process id, for /proc readings.
 	PID int
 	// Started, Listening and Ready are when the process was started, when it
@@ -40,8 +43,12 @@ type Server struct {
 	err     error
 }
 
-// urlLine matches the address line run prints on start.
-var urlLine = regexp.MustCompile(`http://127\.0\.0\.1:([0-9]+)/`)
+// urlLine and metricsLine match the lines run prints on start: the public
+// URL, and before it the metrics URL (unless METRICS_ADDR=off).
+var (
+	urlLine     = regexp.MustCompile(`rtserver listening on http://127\.0\.0\.1:([0-9]+)/`)
+	metricsLine = regexp.MustCompile(`rtserver metrics on (http://127\.0\.0\.1:[0-9]+/metrics)`)
+)
 
 // Option varies one Start.
 type Option func(*startOptions)
@@ -55,17 +62,20 @@ type startOptions struct {
 // Wait) or leave the server loaded when the test ends.
 func KillAtCleanup() Option { return func(o *startOptions) { o.killAtCleanup = true } }
 
-// Start runs bin with env (added to a minimal environment, ADDR defaulted to
-// 127.0.0.1:0 and DATA_DIR to a temp dir) and returns once /readyz answers
-// 200, waiting up to 30 s for each. The process is stopped at cleanup (Stop,
-// or SIGKILL with KillAtCleanup).
+// Start runs bin with env (added to a minimal environment with defaults:
+// ADDR and METRICS_ADDR 127.0.0.1:0, since suites run several servers at
+// once; DATA_DIR a temp dir; HANDSHAKE_RATE=0, since every suite connects
+// its hundreds or thousands of clients from the one address 127.0.0.1, so a
+// suite that tests the handshake limit sets it) and returns once /readyz
+// answers 200, waiting up to 30 s for each. The process is stopped at
+// cleanup (Stop, or SIGKILL with KillAtCleanup).
 func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Server {
 	t.Helper()
 	var o startOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	vars := map[string]string{"ADDR": "127.0.0.1:0", "DATA_DIR": t.TempDir()}
+	vars := map[string]string{"ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0", "HANDSHAKE_RATE": "0", "DATA_DIR": t.TempDir()}
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -91,12 +101,19 @@ func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Ser
 		t.Cleanup(func() { s.Stop(t) })
 	}
 	ports := make(chan string, 1)
+	metrics := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
 			s.out.Write([]byte(line + "\n"))
+			if m := metricsLine.FindStringSubmatch(line); m != nil {
+				select {
+				case metrics <- m[1]:
+				default:
+				}
+			}
 			if m := urlLine.FindStringSubmatch(line); m != nil {
 				select {
 				case ports <- m[1]:
@@ -114,6 +131,11 @@ func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Ser
 		s.Listening = time.Now()
 		s.Port, _ = strconv.Atoi(port)
 		s.URL = "http://127.0.0.1:" + port
+		// The metrics line comes before the URL line, when there is one.
+		select {
+		case s.MetricsURL = <-metrics:
+		default:
+		}
 	case <-s.done:
 		t.Fatalf("server exited before printing its URL: %v\n%s", s.exitErr, s.Logs())
 	case <-time.After(startTimeout):

@@ -54,6 +54,14 @@ func TestNodeSuites(t *testing.T) {
 		}
 	}
 	strictSrv := harness.Start(t, bin, strictEnv)
+	// edge: behind a trusted proxy (127.0.0.1, so the suite plays the
+	// proxy and sets X-Forwarded-For and X-Forwarded-Proto itself) with the
+	// handshake limit on; the others trust no proxy and have it off.
+	edgeEnv := map[string]string{"TRUSTED_PROXIES": "127.0.0.1", "HANDSHAKE_RATE": "1", "HANDSHAKE_BURST": "10"}
+	for k, v := range common {
+		edgeEnv[k] = v
+	}
+	edgeSrv := harness.Start(t, bin, edgeEnv)
 
 	tokens := filepath.Join(t.TempDir(), "tokens.txt")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -62,6 +70,9 @@ func TestNodeSuites(t *testing.T) {
 		"RT_BASE_URL":       mainSrv.URL,
 		"RT_AFTER_URL":      afterSrv.URL,
 		"RT_STRICT_URL":     strictSrv.URL,
+		"RT_EDGE_URL":       edgeSrv.URL,
+		"RT_EDGE_METRICS":   edgeSrv.MetricsURL,
+		"RT_METRICS":        mainSrv.MetricsURL,
 		"RT_JWT_SECRET":     jwtSecret,
 		"RT_JWT_ISSUER":     jwtIssuer,
 		"RT_JWT_AUDIENCE":   jwtAudience,
@@ -73,7 +84,8 @@ func TestNodeSuites(t *testing.T) {
 	mainSrv.Stop(t)
 	afterSrv.Stop(t)
 	strictSrv.Stop(t)
-	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs())
+	edgeSrv.Stop(t)
+	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs(), edgeSrv.Logs())
 	// The suites also record every Engine.IO session id and socket id (20
 	// base64url characters): for a polling client the sid alone is the
 	// session. Make sure they were recorded, so the check above covers them.
