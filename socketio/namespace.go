@@ -342,6 +342,12 @@ func (n *Namespace) connect(c *client, hs *Handshake) {
 		}
 	}
 	n.srv.stats.connects.Add(1)
+	switch {
+	case restored != nil:
+		n.srv.stats.recovered.Add(1)
+	case pid != "":
+		n.srv.stats.recoveriesDenied.Add(1)
+	}
 	if s.debugEnabled() {
 		s.Logger().Debug("socketio: socket connected", "recovered", s.recovered)
 	}

@@ -115,6 +115,10 @@ func TestRecoveryOtherOwnerGetsFreshSession(t *testing.T) {
 	if s := recv(t, sockets); !s.Recovered() || !s.In("user:alice") || !s.In("shared") {
 		t.Fatalf("recovered %v rooms %v", s.Recovered(), s.Rooms())
 	}
+	// The two refused takeovers are counted, alice's recovery too.
+	if st := srv.Stats(); st.RecoveriesDenied != 2 || st.Recovered != 1 {
+		t.Fatalf("Stats: %d recoveries denied, %d recovered; want 2 and 1", st.RecoveriesDenied, st.Recovered)
+	}
 }
 
 // TestRecoveryKeepRoomFilters: rooms KeepRoom refuses are not restored, and a

@@ -40,6 +40,7 @@ type dynamicNamespace struct {
 type counters struct {
 	connects, refused, invalidNamespaces, connectTimeouts, protocolErrors atomic.Uint64
 	packetsOut, deliveries, volatileDropped, slowConsumers                atomic.Uint64
+	recovered, recoveriesDenied                                           atomic.Uint64
 }
 
 // Stats are counters for metrics: what the server accepted and what it refused.
@@ -54,6 +55,13 @@ type Stats struct {
 	Deliveries        uint64 // broadcast packets handed to a local recipient
 	VolatileDropped   uint64 // volatile packets dropped for a client that could not take them at once
 	SlowConsumers     uint64 // sessions closed because their write queue passed its cap
+	// Recovered counts sockets whose session connection state recovery
+	// restored; RecoveriesDenied those that asked for one (a pid in the
+	// CONNECT) and got a fresh socket: unknown or expired session, another
+	// owner (a takeover attempt, see RecoveryConfig.Owner), or missed
+	// packets no longer kept.
+	Recovered        uint64
+	RecoveriesDenied uint64
 }
 
 // NewServer returns a Server with the main namespace "/" created. Zero fields of
@@ -216,6 +224,8 @@ func (s *Server) Stats() Stats {
 		Deliveries:        s.stats.deliveries.Load(),
 		VolatileDropped:   s.stats.volatileDropped.Load(),
 		SlowConsumers:     s.stats.slowConsumers.Load(),
+		Recovered:         s.stats.recovered.Load(),
+		RecoveriesDenied:  s.stats.recoveriesDenied.Load(),
 	}
 }
 

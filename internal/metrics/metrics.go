@@ -182,7 +182,7 @@ func newEngineCollector(io *socketio.Server) engineCollector {
 		io:          io,
 		descSockets: prometheus.NewDesc("rt_sockets_connected", "Connected sockets by namespace.", []string{"namespace"}, nil),
 		descEngine:  prometheus.NewDesc("rt_engine_sessions", "Open Engine.IO sessions.", nil, nil),
-		descEvents:  prometheus.NewDesc("rt_engine_events_total", "Socket.IO engine counters: connects, refused, invalid_namespace, connect_timeout, protocol_error, packets_out, broadcast_deliveries, volatile_dropped, slow_consumer_disconnects.", []string{"kind"}, nil),
+		descEvents:  prometheus.NewDesc("rt_engine_events_total", "Socket.IO engine counters: connects, refused, invalid_namespace, connect_timeout, protocol_error, packets_out, broadcast_deliveries, volatile_dropped, slow_consumer_disconnects, recovered, recovery_denied (a recovery asked for and not given: unknown or expired session, another owner).", []string{"kind"}, nil),
 	}
 }
 
@@ -210,6 +210,8 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 		"broadcast_deliveries":      st.Deliveries,
 		"volatile_dropped":          st.VolatileDropped,
 		"slow_consumer_disconnects": st.SlowConsumers,
+		"recovered":                 st.Recovered,
+		"recovery_denied":           st.RecoveriesDenied,
 	} {
 		ch <- prometheus.MustNewConstMetric(c.descEvents, prometheus.CounterValue, float64(v), kind)
 	}

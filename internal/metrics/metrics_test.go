@@ -74,6 +74,7 @@ func TestMetricsExport(t *testing.T) {
 		`rt_notifications_total{recipient="offline"} 1`,
 		`rt_engine_events_total{kind="broadcast_deliveries"} 0`,
 		`rt_engine_events_total{kind="slow_consumer_disconnects"} 0`,
+		`rt_engine_events_total{kind="recovery_denied"} 0`,
 		`rt_engine_events_total{kind="volatile_dropped"} 0`,
 		`go_goroutines `,
 		`process_open_fds `,
