@@ -52,6 +52,15 @@ func TestNodeSuites(t *testing.T) {
 		}
 	}
 	strictSrv := harness.Start(t, bin, strictEnv)
+	// races: no per-user socket cap, as a round opens a few hundred
+	// sockets of one user (races.test.mjs), and less log.
+	racesEnv := map[string]string{"MAX_SOCKETS_PER_USER": "0", "LOG_LEVEL": "info"}
+	for k, v := range common {
+		if _, set := racesEnv[k]; !set {
+			racesEnv[k] = v
+		}
+	}
+	racesSrv := harness.Start(t, bin, racesEnv)
 
 	tokens := filepath.Join(t.TempDir(), "tokens.txt")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -60,6 +69,7 @@ func TestNodeSuites(t *testing.T) {
 		"RT_BASE_URL":       mainSrv.URL,
 		"RT_AFTER_URL":      afterSrv.URL,
 		"RT_STRICT_URL":     strictSrv.URL,
+		"RT_RACES_URL":      racesSrv.URL,
 		"RT_JWT_SECRET":     jwtSecret,
 		"RT_JWT_ISSUER":     jwtIssuer,
 		"RT_JWT_AUDIENCE":   jwtAudience,
@@ -71,7 +81,8 @@ func TestNodeSuites(t *testing.T) {
 	mainSrv.Stop(t)
 	afterSrv.Stop(t)
 	strictSrv.Stop(t)
-	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs())
+	racesSrv.Stop(t)
+	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs(), racesSrv.Logs())
 }
 
 // TestRestartKeepsWhatWasAccepted sends acked messages and an offline
