@@ -104,7 +104,9 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
 		c, _ := middleware.ClaimsOf(s) // Auth (not anonymous) ran
 		n.limit(s)
-		n.admit(s, c)
+		if !n.admitted(s, c) {
+			return
+		}
 		if err := s.Join(userRoom(c.UserID)); err != nil {
 			n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 		}

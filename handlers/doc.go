@@ -7,5 +7,8 @@
 // each guarded by its own mutex and never held across I/O or a callback:
 // LoginLimiter (failure counts per username and client IP) and Tracker
 // (live sockets by user, token and session; disconnects run after the lock
-// is released). Client-facing errors come only from package apierr.
+// is released). A connect takes a Tracker ticket before its credential is
+// verified (the admission middleware, first in every namespace) and is
+// registered only if no logout, revoke or kick named its login since: the
+// ordering argument is on Tracker. Client-facing errors come only from package apierr.
 package handlers

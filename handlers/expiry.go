@@ -91,6 +91,10 @@ func (n *namespaces) refresh(s *socketio.Socket, c identity.Claims, args socketi
 	}
 	ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
 	defer cancel()
+	// The ticket is taken before the token is verified (see Tracker): a
+	// logout of the new token's session meanwhile refuses the refresh.
+	k := n.Sockets.Begin()
+	defer k.Release()
 	nc, code := identity.Verify(ctx, n.log(), n.Verifier, *p.Token, identity.SourceAuth)
 	if code != "" {
 		return nil, apierr.New(code)
@@ -101,8 +105,11 @@ func (n *namespaces) refresh(s *socketio.Socket, c identity.Claims, args socketi
 	if s.Namespace().Name() == "/admin" && !nc.HasRole(rooms.AdminRole) {
 		return nil, apierr.New(apierr.Forbidden)
 	}
+	if !n.Sockets.Add(k, key, nc.UserID, nc.Name, nc.TokenID, nc.SessionID, func() { s.Disconnect(false) }) {
+		n.refusedLate(s, nc, "auth:refresh")
+		return nil, apierr.New(apierr.Revoked)
+	}
 	middleware.SetClaims(s, nc)
-	n.Sockets.Add(key, nc.UserID, nc.Name, nc.TokenID, nc.SessionID, func() { s.Disconnect(false) })
 	life.reset(nc)
 	left := []string{}
 	for _, room := range s.Rooms() {

@@ -323,9 +323,9 @@ func TestLogout(t *testing.T) {
 	end := func(name string) func() {
 		return func() { mu.Lock(); ended = append(ended, name); mu.Unlock() }
 	}
-	e.sockets.Add("/#a", "u-alice", "alice", "jti-1", "sess-1", end("token"))
-	e.sockets.Add("/#b", "u-alice", "alice", "", "sess-1", end("cookie"))
-	e.sockets.Add("/#c", "u-alice", "alice", "jti-2", "sess-2", end("other session"))
+	e.sockets.Add(e.sockets.Begin(), "/#a", "u-alice", "alice", "jti-1", "sess-1", end("token"))
+	e.sockets.Add(e.sockets.Begin(), "/#b", "u-alice", "alice", "", "sess-1", end("cookie"))
+	e.sockets.Add(e.sockets.Begin(), "/#c", "u-alice", "alice", "jti-2", "sess-2", end("other session"))
 
 	rec := e.do(http.MethodPost, "/logout", "", "Authorization", "Bearer tok-alice")
 	if rec.Code != http.StatusNoContent {

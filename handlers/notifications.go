@@ -65,7 +65,9 @@ func (n *namespaces) setupNotifications(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
 		c, _ := middleware.ClaimsOf(s)
 		n.limit(s)
-		n.admit(s, c)
+		if !n.admitted(s, c) {
+			return
+		}
 		// Join before reading the inbox: a notification published in
 		// between arrives twice (live and in unread), never zero times;
 		// clients keep notifications by id.

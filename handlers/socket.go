@@ -134,12 +134,19 @@ func (n *namespaces) socketCap(s *socketio.Socket) error {
 }
 
 // admit runs once a socket has claims: it tracks it for logout/kick/online,
-// ends it at credential expiry (+ grace), and forgets it on disconnect.
-func (n *namespaces) admit(s *socketio.Socket, c identity.Claims) {
+// ends it at credential expiry (+ grace), and forgets it on disconnect. It
+// returns false, having done nothing, when the tracker refuses k: the
+// login was logged out, revoked or kicked since k was taken, before c was
+// verified.
+func (n *namespaces) admit(s *socketio.Socket, c identity.Claims, k *Ticket) bool {
 	key := s.Namespace().Name() + "#" + s.ID()
+	if !n.Sockets.Add(k, key, c.UserID, c.Name, c.TokenID, c.SessionID, func() { s.Disconnect(false) }) {
+		n.refusedLate(s, c, "socket")
+		n.Observer.ConnectRefused(string(apierr.Revoked))
+		return false
+	}
 	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.LogID(), "user", c.UserID)
 	log.Info("socket connected", "transport", s.Transport(), "recovered", s.Recovered())
-	n.Sockets.Add(key, c.UserID, c.Name, c.TokenID, c.SessionID, func() { s.Disconnect(false) })
 	n.trackOnline(c, true)
 	life := &lifetime{n: n, s: s, log: log}
 	life.reset(c)
@@ -158,6 +165,7 @@ func (n *namespaces) admit(s *socketio.Socket, c identity.Claims) {
 		n.Sockets.Remove(key)
 		n.trackOnline(c, false)
 	})
+	return true
 }
 
 // limit installs the socket's event rate limit (the first packet
@@ -209,18 +217,22 @@ func (n *namespaces) setupRoot(nsp *socketio.Namespace) {
 			return okAck(ok{"user": UserOf(c)}), nil
 		})
 		if c, ok := middleware.ClaimsOf(s); ok {
-			n.rootAdmitted(s, c)
+			if n.admitted(s, c) {
+				n.joinUserRoom(s, c)
+			}
 			return
 		}
+		// authenticate takes a ticket of its own.
+		admissionOf(s).Release()
 		n.awaitAuthenticate(s)
 	})
 }
 
-func (n *namespaces) rootAdmitted(s *socketio.Socket, c identity.Claims) {
+// joinUserRoom joins an admitted socket of `/` to its user's room.
+func (n *namespaces) joinUserRoom(s *socketio.Socket, c identity.Claims) {
 	if err := s.Join(userRoom(c.UserID)); err != nil {
 		n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 	}
-	n.admit(s, c)
 }
 
 // userRoom is the personal room of a user on `/`.
@@ -266,6 +278,9 @@ func (n *namespaces) authenticate(s *socketio.Socket, args socketio.Args, deadli
 	if err := parseArg(args, 0, &p); err != nil || p.Token == nil {
 		return apierr.Ack(apierr.BadRequest)
 	}
+	// The ticket is taken before the token is verified (see Tracker).
+	k := n.Sockets.Begin()
+	defer k.Release()
 	c, code := identity.Verify(s.Context(), n.log(), n.Verifier, *p.Token, identity.SourceAuth)
 	if code != "" {
 		if code == apierr.Internal {
@@ -276,9 +291,14 @@ func (n *namespaces) authenticate(s *socketio.Socket, args socketio.Args, deadli
 	if n.overCap(c) {
 		return apierr.Ack(apierr.RateLimited)
 	}
+	// Admitted before the claims are set: a refused socket stays
+	// unauthenticated, as if the verification had seen the revocation.
+	if !n.admit(s, c, k) {
+		return apierr.Ack(apierr.Unauthenticated)
+	}
 	deadline.Stop()
 	middleware.SetClaims(s, c)
-	n.rootAdmitted(s, c)
+	n.joinUserRoom(s, c)
 	return okAck(ok{"user": UserOf(c)})
 }
 
@@ -296,7 +316,9 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
 		c, _ := middleware.ClaimsOf(s)
 		n.limit(s)
-		n.admit(s, c)
+		if !n.admitted(s, c) {
+			return
+		}
 		n.on(s, "online", func(*socketio.Socket, identity.Claims, socketio.Args) (any, error) {
 			return okAck(ok{"users": n.Sockets.Online()}), nil
 		})
@@ -337,7 +359,8 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 }
 
 // Namespaces registers every Socket.IO namespace on io (the list is
-// repeated in routes.go):
+// repeated in routes.go). Every namespace first runs admission, which
+// takes the socket's Tracker ticket before Auth verifies the credential:
 //
 //	/       Auth (anonymous when AuthAfterConnect); joins user:<sub>;
 //	        whoami; authenticate (AuthAfterConnect only)
@@ -374,21 +397,27 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	root.OnServerSideEmit(d.Sockets.OnPeerEvent)
 	rootOpts := d.Auth
 	rootOpts.Anonymous = d.AuthAfterConnect
+	// admission comes first in every namespace: its ticket must be taken
+	// before Auth verifies the credential.
+	root.Use(n.admission)
 	root.Use(counted(d.Observer, middleware.Auth(d.Log, d.Verifier, rootOpts)))
 	root.Use(socketCap)
 	n.setupRoot(root)
 
 	chat := io.Of(chatNamespace)
+	chat.Use(n.admission)
 	chat.Use(strict)
 	chat.Use(socketCap)
 	n.setupChat(chat)
 
 	notes := io.Of(NotificationsNamespace)
+	notes.Use(n.admission)
 	notes.Use(strict)
 	notes.Use(socketCap)
 	n.setupNotifications(notes)
 
 	admin := io.Of("/admin")
+	admin.Use(n.admission)
 	admin.Use(strict)
 	admin.Use(counted(d.Observer, middleware.RequireRole("admin")))
 	admin.Use(socketCap)

@@ -27,6 +27,7 @@ var socketUsers = map[string]identity.Claims{ // test fixture, read-only
 	"carol": {UserID: "carol", Name: "Carol", Teams: []string{"blue"}, TokenID: "j-carol", SessionID: "s-carol"},
 	"brief": {UserID: "brief", Name: "Brief"}, // credential expires at once
 	"admin": {UserID: "admin", Name: "Admin", Roles: []string{"admin"}, TokenID: "j-admin", SessionID: "s-admin"},
+	"dave":  {UserID: "dave", Name: "Dave", Roles: []string{"admin"}, TokenID: "j-dave", SessionID: "s-dave"},
 }
 
 func (tokenVerifier) VerifyToken(_ context.Context, token string) (identity.Claims, error) {
@@ -93,7 +94,9 @@ func startSockets(t *testing.T, d handlers.SocketDeps) (*socketio.Server, handle
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.Verifier = tokenVerifier{}
+	if d.Verifier == nil {
+		d.Verifier = tokenVerifier{}
+	}
 	if d.Rooms == nil {
 		d.Rooms = teamPolicy{}
 	}

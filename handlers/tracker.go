@@ -17,6 +17,30 @@ import (
 // right ones and /admin can list who is online. It is safe for concurrent
 // use; disconnects run after the lock is released (a disconnect re-enters
 // Remove through the socket's disconnect handler).
+//
+// Connects racing a sweep. A socket's credential is verified in its
+// handshake, but the socket can only be added once it is connected, some
+// time later; a logout, revoke or kick sweeping in between would miss it,
+// and it would live on until its credential expires. So every sweep
+// (DisconnectUser, DisconnectCredential, and the same from other nodes
+// through OnPeerEvent) moves, under the lock, a generation of each user,
+// token and session it names, and a connect holds a Ticket taken (Begin)
+// before its credential is verified: Add refuses the socket when a sweep
+// since the ticket named its user, token or session. For logout and
+// revoke, which store the revocation before they sweep:
+//
+//   - ticket after the sweep: the verification began after the revocation
+//     was stored, so it refuses the credential;
+//   - ticket before the sweep, Add before it: the sweep finds the socket
+//     and ends it;
+//   - ticket before the sweep, Add after it: Add sees the sweep's
+//     generation and refuses the socket.
+//
+// Begin, the sweep and Add take the lock, so one of the three holds. On
+// another node the sweep runs when the peer event arrives, after the
+// origin stored the revocation: the same cases hold there. A kick stores
+// nothing: a connect whose ticket is taken after the kick's sweep may
+// succeed (a kick is not a ban); one verified before it does not survive.
 type Tracker struct {
 	// peers, when set (SetPeers), repeats user and credential disconnects
 	// on the other nodes of a cluster.
@@ -28,6 +52,23 @@ type Tracker struct {
 	// bySession is keyed by sessionKey(session id): the raw id is the
 	// cookie's secret, and the key also travels between nodes.
 	bySession map[string]map[string]struct{}
+
+	// gen counts the sweeps. pending counts the unspent tickets by the
+	// gen they were taken at. sweptUser, sweptToken and sweptSession hold
+	// the gen of the last sweep that named a user, token or session key,
+	// only while a ticket older than it is pending (pruneLocked), so they
+	// stay as small as the connects in flight allow.
+	gen                                 uint64
+	pending                             map[uint64]int
+	sweptUser, sweptToken, sweptSession map[string]uint64
+}
+
+// Ticket is a connect's place among the sweeps of a Tracker: taken with
+// Begin before the credential is verified, spent by Add or Release.
+type Ticket struct {
+	t     *Tracker
+	gen   uint64
+	spent bool // guarded by t.mu
 }
 
 // sessionKey is the tracker's name for a session: a hash of its id, so
@@ -52,21 +93,67 @@ func NewTracker() *Tracker {
 		byUser:    make(map[string]map[string]struct{}),
 		byToken:   make(map[string]map[string]struct{}),
 		bySession: make(map[string]map[string]struct{}),
+		pending:   make(map[uint64]int),
+		sweptUser: make(map[string]uint64), sweptToken: make(map[string]uint64), sweptSession: make(map[string]uint64),
+	}
+}
+
+// Begin returns the ticket of a connect (or an in-band re-authentication)
+// about to verify a credential; take it before verifying, and hand it to
+// Add, or Release it when the connect goes no further.
+func (t *Tracker) Begin() *Ticket {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.pending[t.gen]++
+	return &Ticket{t: t, gen: t.gen}
+}
+
+// Release gives the ticket up; it is a no-op on a spent ticket, so it can
+// be deferred, or run when the socket ends, whether Add ran or not.
+func (k *Ticket) Release() {
+	k.t.mu.Lock()
+	defer k.t.mu.Unlock()
+	k.t.spendLocked(k)
+}
+
+func (t *Tracker) spendLocked(k *Ticket) {
+	if k.spent {
+		return
+	}
+	k.spent = true
+	if t.pending[k.gen]--; t.pending[k.gen] <= 0 {
+		delete(t.pending, k.gen)
+	}
+	if len(t.pending) == 0 {
+		t.pruneLocked()
 	}
 }
 
 // Add registers the socket with the unique key (namespace + socket id)
 // acting for the given user and credential; disconnect ends it with
-// "io server disconnect". Adding a key again replaces it.
-func (t *Tracker) Add(key, userID, name, tokenID, sessionID string, disconnect func()) {
+// "io server disconnect". Adding a key again replaces it. Add spends the
+// ticket and registers nothing, returning false, when the ticket is nil,
+// spent or another tracker's, or when a sweep since the ticket was taken
+// named userID, tokenID or sessionID (see Tracker); the key's previous
+// entry then stays as it was.
+func (t *Tracker) Add(k *Ticket, key, userID, name, tokenID, sessionID string, disconnect func()) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.removeLocked(key)
+	if k == nil || k.t != t || k.spent {
+		return false
+	}
 	sessionID = sessionKey(sessionID)
+	swept := t.sweptUser[userID] > k.gen || t.sweptToken[tokenID] > k.gen || t.sweptSession[sessionID] > k.gen
+	t.spendLocked(k)
+	if swept {
+		return false
+	}
+	t.removeLocked(key)
 	t.sockets[key] = tracked{userID: userID, name: name, tokenID: tokenID, sessionID: sessionID, disconnect: disconnect}
 	index(t.byUser, userID, key)
 	index(t.byToken, tokenID, key)
 	index(t.bySession, sessionID, key)
+	return true
 }
 
 // Remove forgets the socket; unknown keys are ignored.
@@ -131,7 +218,10 @@ func (t *Tracker) DisconnectUser(userID string) int {
 }
 
 func (t *Tracker) disconnectUser(userID string) int {
-	return t.disconnect(func() []string { return keys(t.byUser[userID]) })
+	return t.sweep(func() []string {
+		t.markLocked(t.sweptUser, userID)
+		return keys(t.byUser[userID])
+	})
 }
 
 // DisconnectCredential ends every socket that authenticated with the token
@@ -145,7 +235,9 @@ func (t *Tracker) DisconnectCredential(tokenID, sessionID string) int {
 
 // disconnectCredential takes the session's key (sessionKey).
 func (t *Tracker) disconnectCredential(tokenID, skey string) int {
-	return t.disconnect(func() []string {
+	return t.sweep(func() []string {
+		t.markLocked(t.sweptToken, tokenID)
+		t.markLocked(t.sweptSession, skey)
 		ks := keys(t.byToken[tokenID])
 		for k := range t.bySession[skey] {
 			if !slices.Contains(ks, k) {
@@ -156,10 +248,14 @@ func (t *Tracker) disconnectCredential(tokenID, skey string) int {
 	})
 }
 
-// disconnect collects the targets under the lock and calls them after it.
-func (t *Tracker) disconnect(targets func() []string) int {
+// sweep starts a new generation, then, under the lock, marks what it
+// names and collects the targets (both done by targets), and ends them
+// after the lock.
+func (t *Tracker) sweep(targets func() []string) int {
 	t.mu.Lock()
+	t.gen++
 	ks := targets()
+	t.pruneLocked()
 	fns := make([]func(), 0, len(ks))
 	for _, k := range ks {
 		fns = append(fns, t.sockets[k].disconnect)
@@ -169,6 +265,36 @@ func (t *Tracker) disconnect(targets func() []string) int {
 		f()
 	}
 	return len(fns)
+}
+
+// markLocked records that the current sweep named k (a user id, token id
+// or session key) in m; empty names nothing.
+func (t *Tracker) markLocked(m map[string]uint64, k string) {
+	if k != "" {
+		m[k] = t.gen
+	}
+}
+
+// pruneLocked forgets the sweeps no pending ticket is older than: Add
+// compares with them only tickets taken before them.
+func (t *Tracker) pruneLocked() {
+	oldest, found := uint64(0), false
+	for g := range t.pending {
+		if !found || g < oldest {
+			oldest, found = g, true
+		}
+	}
+	for _, m := range []map[string]uint64{t.sweptUser, t.sweptToken, t.sweptSession} {
+		if !found {
+			clear(m)
+			continue
+		}
+		for k, g := range m {
+			if g <= oldest {
+				delete(m, k)
+			}
+		}
+	}
 }
 
 // OnlineUser is one line of /admin `online`.

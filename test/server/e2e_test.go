@@ -62,6 +62,15 @@ func TestNodeSuites(t *testing.T) {
 		edgeEnv[k] = v
 	}
 	edgeSrv := harness.Start(t, bin, edgeEnv)
+	// races: no per-user socket cap, as a round opens a few hundred
+	// sockets of one user (races.test.mjs), and less log.
+	racesEnv := map[string]string{"MAX_SOCKETS_PER_USER": "0", "LOG_LEVEL": "info"}
+	for k, v := range common {
+		if _, set := racesEnv[k]; !set {
+			racesEnv[k] = v
+		}
+	}
+	racesSrv := harness.Start(t, bin, racesEnv)
 
 	tokens := filepath.Join(t.TempDir(), "tokens.txt")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -73,6 +82,7 @@ func TestNodeSuites(t *testing.T) {
 		"RT_EDGE_URL":       edgeSrv.URL,
 		"RT_EDGE_METRICS":   edgeSrv.MetricsURL,
 		"RT_METRICS":        mainSrv.MetricsURL,
+		"RT_RACES_URL":      racesSrv.URL,
 		"RT_JWT_SECRET":     jwtSecret,
 		"RT_JWT_ISSUER":     jwtIssuer,
 		"RT_JWT_AUDIENCE":   jwtAudience,
@@ -85,7 +95,8 @@ func TestNodeSuites(t *testing.T) {
 	afterSrv.Stop(t)
 	strictSrv.Stop(t)
 	edgeSrv.Stop(t)
-	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs(), edgeSrv.Logs())
+	racesSrv.Stop(t)
+	harness.CheckSecretsAbsent(t, tokens, 20, mainSrv.Logs(), afterSrv.Logs(), strictSrv.Logs(), edgeSrv.Logs(), racesSrv.Logs())
 	// The suites also record every Engine.IO session id and socket id (20
 	// base64url characters): for a polling client the sid alone is the
 	// session. Make sure they were recorded, so the check above covers them.

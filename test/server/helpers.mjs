@@ -2,6 +2,7 @@
 // (e2e_test.go) starts the servers and passes everything through env:
 //   RT_BASE_URL       main server (DEMO=1, every auth source)
 //   RT_AFTER_URL      second server with AUTH_AFTER_CONNECT=1 and a short AUTH_TIMEOUT
+//   RT_RACES_URL      server without a per-user socket cap (races.test.mjs)
 //   RT_JWT_SECRET, RT_JWT_ISSUER, RT_JWT_AUDIENCE  to mint tokens
 //   RT_ALLOWED_ORIGIN an origin on ALLOWED_ORIGINS
 //   RT_TOKENS_FILE    every token, session cookie, Engine.IO session id and socket
