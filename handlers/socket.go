@@ -152,8 +152,8 @@ func (n *namespaces) admit(s *socketio.Socket, c identity.Claims) {
 		n.Observer.TokenRefresh(result)
 		return res, err
 	})
-	s.OnDisconnect(func(reason string) {
-		log.Info("socket disconnected", "reason", reason)
+	s.OnDisconnect(func(reason socketio.DisconnectReason) {
+		log.Info("socket disconnected", "reason", string(reason))
 		life.stop()
 		n.Sockets.Remove(key)
 		n.trackOnline(c, false)
@@ -236,7 +236,7 @@ func (n *namespaces) awaitAuthenticate(s *socketio.Socket) {
 			s.Disconnect(false)
 		}
 	})
-	s.OnDisconnect(func(string) { deadline.Stop() })
+	s.OnDisconnect(func(socketio.DisconnectReason) { deadline.Stop() })
 	// Until authenticated, every event but authenticate (unknown ones
 	// included) is answered unauthenticated and dropped.
 	s.Use(func(s *socketio.Socket, event string, _ socketio.Args, ack socketio.Ack) error {

@@ -173,3 +173,33 @@ func Example_rooms() {
 	// 431[true]
 	// 42["said","hello"]
 }
+
+// Disconnect reasons are typed: a handler tells a client that left on purpose
+// from a lost connection.
+func ExampleSocket_OnDisconnect() {
+	srv, err := socketio.NewServer(socketio.Config{})
+	if err != nil {
+		panic(err)
+	}
+	reasons := make(chan socketio.DisconnectReason, 1)
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.OnDisconnect(func(reason socketio.DisconnectReason) { reasons <- reason })
+	})
+	url, stop := exampleServer(srv)
+	defer stop()
+
+	c := dialExample(url)
+	defer c.close()
+	c.send(`40`)
+	c.print()
+	c.send(`41`) // the client calls socket.disconnect()
+	switch r := <-reasons; r {
+	case socketio.ReasonClientNamespaceDisconnect:
+		fmt.Println("left:", r)
+	case socketio.ReasonTransportClose, socketio.ReasonPingTimeout:
+		fmt.Println("lost:", r)
+	}
+	// Output:
+	// 40{"sid":"…"}
+	// left: client namespace disconnect
+}

@@ -56,8 +56,8 @@ type Socket struct {
 	handlers      map[string]EventHandler
 	anyHandlers   []AnyHandler
 	middlewares   []PacketMiddleware
-	onDisconnect  []func(reason string)
-	onDisconnectg []func(reason string) // "disconnecting": rooms still joined
+	onDisconnect  []func(reason DisconnectReason)
+	onDisconnectg []func(reason DisconnectReason) // "disconnecting": rooms still joined
 	data          any
 	values        map[any]any
 }
@@ -221,7 +221,7 @@ func (s *Socket) Use(mw PacketMiddleware) {
 // reason (ReasonServerNamespaceDisconnect, ReasonTransportClose, ...). It runs after
 // the socket left its rooms, on the goroutine that disconnected it. Registered after
 // the disconnect, fn never runs.
-func (s *Socket) OnDisconnect(fn func(reason string)) {
+func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnect = append(s.onDisconnect, fn)
 	s.mu.Unlock()
@@ -229,7 +229,7 @@ func (s *Socket) OnDisconnect(fn func(reason string)) {
 
 // OnDisconnecting registers fn to run when the socket is about to disconnect, while
 // it is still in its rooms (socket.io's "disconnecting" event).
-func (s *Socket) OnDisconnecting(fn func(reason string)) {
+func (s *Socket) OnDisconnecting(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnectg = append(s.onDisconnectg, fn)
 	s.mu.Unlock()
@@ -457,7 +457,7 @@ func (s *Socket) makeAck(id int64) Ack {
 
 // onClose ends the socket once: disconnecting handlers, recovery persistence, room
 // removal, pending acks failed, context cancelled, disconnect handlers.
-func (s *Socket) onClose(reason string) {
+func (s *Socket) onClose(reason DisconnectReason) {
 	if !s.connected.CompareAndSwap(true, false) {
 		return
 	}
@@ -468,7 +468,7 @@ func (s *Socket) onClose(reason string) {
 	for _, fn := range disconnecting {
 		s.safeCall(fn, reason)
 	}
-	if s.pid != "" && recoverable(reason) {
+	if s.pid != "" && reason.recoverable() {
 		if owner, ok := s.nsp.ownerOf(s); ok {
 			s.nsp.adapter.PersistSession(PersistedSession{
 				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
@@ -493,7 +493,7 @@ func (s *Socket) onClose(reason string) {
 	}
 }
 
-func (s *Socket) safeCall(fn func(string), reason string) {
+func (s *Socket) safeCall(fn func(DisconnectReason), reason DisconnectReason) {
 	defer s.recoverHandler("disconnect")
 	fn(reason)
 }

@@ -210,9 +210,9 @@ type askReq struct {
 }
 
 func (f *fixture) onConnection(n *socketio.Namespace, s *socketio.Socket) {
-	s.OnDisconnect(func(reason string) {
+	s.OnDisconnect(func(reason socketio.DisconnectReason) {
 		f.mu.Lock()
-		f.reasons[s.ID()] = reason
+		f.reasons[s.ID()] = string(reason)
 		delete(f.auths, s)
 		f.mu.Unlock()
 	})
