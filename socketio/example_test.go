@@ -203,3 +203,48 @@ func ExampleSocket_OnDisconnect() {
 	// 40{"sid":"…"}
 	// left: client namespace disconnect
 }
+
+// Several listeners per event run in registration order; Once runs for the next
+// event only, and the function On returns removes its listener.
+func ExampleSocket_On() {
+	srv, err := socketio.NewServer(socketio.Config{})
+	if err != nil {
+		panic(err)
+	}
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.Once("hello", func(s *socketio.Socket, _ socketio.Args, _ socketio.Ack) {
+			_ = s.Emit("welcome") // the first hello only
+		})
+		var stop func()
+		answered := 0 // handlers of one connection run one at a time
+		stop = s.On("hello", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+			_ = ack(args)
+			if answered++; answered == 2 {
+				stop() // answer twice, then no more
+			}
+		})
+		s.OnAnyOutgoing(func(_ *socketio.Socket, event string, _ socketio.Args) {
+			fmt.Println("sending", event)
+		})
+	})
+	url, stop := exampleServer(srv)
+	defer stop()
+
+	c := dialExample(url)
+	defer c.close()
+	c.send(`40`)
+	c.print()
+	c.send(`421["hello",1]`)
+	c.print()
+	c.print()
+	c.send(`422["hello",2]`)
+	c.send(`423["hello",3]`) // no listener left: no ack
+	c.send(`424["hello",4]`)
+	c.print()
+	// Output:
+	// 40{"sid":"…"}
+	// sending welcome
+	// 42["welcome"]
+	// 431[1]
+	// 432[2]
+}

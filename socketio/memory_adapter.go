@@ -219,7 +219,9 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 	}
 	frames := encodeFrames(p)
 	recipients := a.recipients(opts)
+	out := outgoingEvent{p: p}
 	for _, s := range recipients {
+		out.notify(s)
 		_ = s.sendFrames(frames, opts.Volatile)
 	}
 	if a.nsp != nil {
@@ -232,6 +234,7 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts BroadcastOptions,
 	onCount func(int), onAck func(string, Args)) error {
 	frames := encodeFrames(p)
+	out := outgoingEvent{p: p}
 	n := 0
 	for _, s := range a.recipients(opts) {
 		id := s.id
@@ -243,6 +246,7 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, 
 		if err != nil {
 			continue
 		}
+		out.notify(s)
 		if s.sendFrames(frames, opts.Volatile) != nil {
 			s.acks.drop(p.ID)
 			continue

@@ -53,8 +53,10 @@ type Socket struct {
 	pending   []string   // rooms joined by middleware, before the socket connected
 
 	mu            sync.RWMutex
-	handlers      map[string]EventHandler
-	anyHandlers   []AnyHandler
+	handlers      map[string][]*listener[EventHandler]
+	anyHandlers   []*listener[AnyHandler]
+	outgoing      []*listener[OutgoingHandler]
+	hasOutgoing   atomic.Bool // outgoing is not empty: broadcasts skip the lock otherwise
 	middlewares   []PacketMiddleware
 	onDisconnect  []func(reason DisconnectReason)
 	onDisconnectg []func(reason DisconnectReason) // "disconnecting": rooms still joined
@@ -186,30 +188,6 @@ func (s *Socket) Get(key any) any {
 	return s.values[key]
 }
 
-// On registers the handler of event, replacing a previous one.
-func (s *Socket) On(event string, h EventHandler) {
-	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]EventHandler)
-	}
-	s.handlers[event] = h
-	s.mu.Unlock()
-}
-
-// Off removes the handler of event.
-func (s *Socket) Off(event string) {
-	s.mu.Lock()
-	delete(s.handlers, event)
-	s.mu.Unlock()
-}
-
-// OnAny registers a handler that sees every event, before its own handler.
-func (s *Socket) OnAny(h AnyHandler) {
-	s.mu.Lock()
-	s.anyHandlers = append(s.anyHandlers[:len(s.anyHandlers):len(s.anyHandlers)], h)
-	s.mu.Unlock()
-}
-
 // Use adds a packet middleware (see PacketMiddleware).
 func (s *Socket) Use(mw PacketMiddleware) {
 	s.mu.Lock()
@@ -243,6 +221,9 @@ func (s *Socket) Emit(event string, args ...any) error {
 	p, err := eventPacket(s.nsp.name, event, args, parser.NoID)
 	if err != nil {
 		return err
+	}
+	if s.connected.Load() {
+		s.notifyOutgoing(p)
 	}
 	return s.sendPacket(p)
 }
@@ -282,6 +263,7 @@ func (s *Socket) EmitWithAckFunc(ctx context.Context, event string, cb func(Args
 	if err := s.acks.register(ctx, id, cb); err != nil {
 		return err
 	}
+	s.notifyOutgoing(p)
 	if err := s.sendPacket(p); err != nil {
 		s.acks.drop(id)
 		return err
@@ -404,21 +386,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	if p.HasID() {
 		ack = s.makeAck(p.ID)
 	}
-	s.mu.RLock()
-	mws, anys, h := s.middlewares, s.anyHandlers, s.handlers[name]
-	s.mu.RUnlock()
-	defer s.recoverHandler(name)
-	for _, mw := range mws {
-		if mw(s, name, args, ack) != nil {
-			return
-		}
-	}
-	for _, a := range anys {
-		a(s, name, args, ack)
-	}
-	if h != nil {
-		h(s, args, ack)
-	}
+	s.dispatch(name, args, ack)
 }
 
 // recoverHandler keeps a panicking handler from taking the server down: the panic
