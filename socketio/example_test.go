@@ -3,6 +3,7 @@ package socketio_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -247,4 +248,42 @@ func ExampleSocket_On() {
 	// 42["welcome"]
 	// 431[1]
 	// 432[2]
+}
+
+// Acknowledgements with a timeout: the server asks, the client answers the first
+// question and ignores the second, which fails with ErrAckTimeout.
+func ExampleSocket_Timeout() {
+	srv, err := socketio.NewServer(socketio.Config{})
+	if err != nil {
+		panic(err)
+	}
+	done := make(chan struct{})
+	srv.OnConnection(func(s *socketio.Socket) {
+		// Not on the connection's read loop: the answer arrives there.
+		go func() {
+			defer close(done)
+			ctx := context.Background()
+			answer, err := s.Timeout(time.Second).EmitWithAck(ctx, "question", "2+2?")
+			fmt.Printf("answer %s, err %v\n", answer.Raw(0), err)
+			_, err = s.Timeout(50*time.Millisecond).EmitWithAck(ctx, "question", "ignored")
+			fmt.Println(errors.Is(err, socketio.ErrAckTimeout))
+		}()
+	})
+	url, stop := exampleServer(srv)
+	defer stop()
+
+	c := dialExample(url)
+	defer c.close()
+	c.send(`40`)
+	c.print()
+	c.print()
+	c.send(`431[4]`)
+	c.print()
+	<-done
+	// Output:
+	// 40{"sid":"…"}
+	// 421["question","2+2?"]
+	// answer 4, err <nil>
+	// 422["question","ignored"]
+	// true
 }

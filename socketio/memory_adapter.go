@@ -328,12 +328,20 @@ func (a *MemoryAdapter) Close() error { return nil }
 
 // encodeFrames encodes p once into the engine frames every recipient shares: the
 // text packet, then one binary frame per attachment.
-func encodeFrames(p *parser.Packet) []*engineio.Frame {
+func encodeFrames(p *parser.Packet) []*engineio.Frame { return encodeFramesCompress(p, true) }
+
+// encodeFramesCompress is encodeFrames; compress false marks the frames to be sent
+// without permessage-deflate.
+func encodeFramesCompress(p *parser.Packet, compress bool) []*engineio.Frame {
+	newFrame := engineio.NewFrame
+	if !compress {
+		newFrame = engineio.NewUncompressedFrame
+	}
 	frames := make([]*engineio.Frame, 1+len(p.Attachments))
 	var scratch [256]byte
-	frames[0] = engineio.NewFrame(parser.AppendEncode(scratch[:0], p), false)
+	frames[0] = newFrame(parser.AppendEncode(scratch[:0], p), false)
 	for i, att := range p.Attachments {
-		frames[i+1] = engineio.NewFrame(att, true)
+		frames[i+1] = newFrame(att, true)
 	}
 	return frames
 }

@@ -218,14 +218,7 @@ func (s *Socket) OnDisconnecting(fn func(reason DisconnectReason)) {
 // byte for byte (attachments kept), anything else is json.Marshal'ed. It never
 // blocks on the network; ErrDisconnected means the socket is gone.
 func (s *Socket) Emit(event string, args ...any) error {
-	p, err := eventPacket(s.nsp.name, event, args, parser.NoID)
-	if err != nil {
-		return err
-	}
-	if s.connected.Load() {
-		s.notifyOutgoing(p)
-	}
-	return s.sendPacket(p)
+	return (&Emitter{s: s}).Emit(event, args...)
 }
 
 // EmitWithAck sends an event and waits for the client's acknowledgement, or until
@@ -234,17 +227,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 // EmitWithAck from a handler of the same connection blocks that loop until ctx
 // ends: use EmitWithAckFunc there, or a goroutine.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
-	type result struct {
-		args Args
-		err  error
-	}
-	ch := make(chan result, 1)
-	err := s.EmitWithAckFunc(ctx, event, func(a Args, err error) { ch <- result{a, err} }, args...)
-	if err != nil {
-		return Args{}, err
-	}
-	r := <-ch
-	return r.args, r.err
+	return (&Emitter{s: s}).EmitWithAck(ctx, event, args...)
 }
 
 // EmitWithAckFunc sends an event and calls cb exactly once: with the client's
@@ -252,23 +235,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 // or the socket disconnects. It does not block. The socket keeps at most
 // Config.MaxPendingAcks callbacks (ErrTooManyAcks).
 func (s *Socket) EmitWithAckFunc(ctx context.Context, event string, cb func(Args, error), args ...any) error {
-	if !s.connected.Load() {
-		return ErrDisconnected
-	}
-	id := s.nsp.nextAckID()
-	p, err := eventPacket(s.nsp.name, event, args, id)
-	if err != nil {
-		return err
-	}
-	if err := s.acks.register(ctx, id, cb); err != nil {
-		return err
-	}
-	s.notifyOutgoing(p)
-	if err := s.sendPacket(p); err != nil {
-		s.acks.drop(id)
-		return err
-	}
-	return nil
+	return (&Emitter{s: s}).EmitWithAckFunc(ctx, event, cb, args...)
 }
 
 // PendingAcks returns how many acknowledgements the socket waits for.
