@@ -371,7 +371,7 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	// Logout and kick reach the sockets on other nodes through the
 	// adapter (a no-op with the in-memory one).
 	d.Sockets.SetPeers(root.ServerSideEmit)
-	root.OnServerSideEmit(d.Sockets.OnPeerEvent)
+	root.OnServerSideEmit(func(event string, args socketio.Args, _ socketio.Ack) { d.Sockets.OnPeerEvent(event, args) })
 	rootOpts := d.Auth
 	rootOpts.Anonymous = d.AuthAfterConnect
 	root.Use(counted(d.Observer, middleware.Auth(d.Log, d.Verifier, rootOpts)))

@@ -54,9 +54,9 @@ type Config struct {
 	MaxNamespacesPerClient int
 	// Recovery enables connection state recovery. Nil: off.
 	Recovery *RecoveryConfig
-	// NewAdapter makes the adapter of each namespace when the namespace is created.
-	// Nil: NewMemoryAdapter.
-	NewAdapter func(n *Namespace) Adapter
+	// NewAdapter makes the adapter of each namespace when the namespace is created,
+	// e.g. redisadapter's Cluster.NewAdapter. Nil: NewMemoryAdapter.
+	NewAdapter func(h AdapterHost) Adapter
 	// Logger receives connection and rejection records (never auth payloads).
 	// Nil discards.
 	Logger *slog.Logger

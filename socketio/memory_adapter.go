@@ -29,9 +29,10 @@ type setShard struct {
 	m  map[string]map[string]struct{}
 }
 
-// NewMemoryAdapter returns the memory adapter of namespace n. Cluster adapters embed
-// one for local delivery.
-func NewMemoryAdapter(n *Namespace) *MemoryAdapter {
+// NewMemoryAdapter returns the memory adapter of the namespace h hosts (h is what
+// Config.NewAdapter received). Cluster adapters embed one for local delivery.
+func NewMemoryAdapter(h AdapterHost) *MemoryAdapter {
+	n := hostNamespace(h)
 	a := &MemoryAdapter{nsp: n}
 	for i := range a.rooms {
 		a.rooms[i].m = make(map[string]map[string]struct{})
@@ -299,14 +300,14 @@ func (a *MemoryAdapter) ServerSideEmit(string, Args) error { return nil }
 // ServerCount implements Adapter: one node.
 func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
 
-// PersistSession implements Adapter (no-op when recovery is off).
+// PersistSession implements SessionAdapter (no-op when recovery is off).
 func (a *MemoryAdapter) PersistSession(s PersistedSession) {
 	if a.store != nil {
 		a.store.persist(s)
 	}
 }
 
-// RestoreSession implements Adapter.
+// RestoreSession implements SessionAdapter.
 func (a *MemoryAdapter) RestoreSession(pid, offset, owner string) (*RestoredSession, error) {
 	if a.store == nil {
 		return nil, nil
@@ -314,8 +315,8 @@ func (a *MemoryAdapter) RestoreSession(pid, offset, owner string) (*RestoredSess
 	return a.store.restore(pid, offset, owner), nil
 }
 
-// Offset returns the offset of the latest stored broadcast ("" when recovery is off),
-// which the CONNECT reply carries.
+// Offset implements SessionAdapter: the offset of the latest stored broadcast (""
+// when recovery is off).
 func (a *MemoryAdapter) Offset() string {
 	if a.store == nil {
 		return ""

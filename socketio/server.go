@@ -14,8 +14,7 @@ import (
 )
 
 // Server is a Socket.IO server: an http.Handler (mount it at /socket.io/) holding
-// namespaces. It implements engineio.Handler, so it can also be attached to an
-// engineio.Server built elsewhere. Its methods are safe for concurrent use.
+// namespaces. Its methods are safe for concurrent use.
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
@@ -68,7 +67,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if ecfg.Logger == nil {
 		ecfg.Logger = cfg.Logger
 	}
-	eng, err := engineio.NewServer(ecfg, s)
+	eng, err := engineio.NewServer(ecfg, engineHandler{s})
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +94,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Engine returns the underlying Engine.IO server.
 func (s *Server) Engine() *engineio.Server { return s.engine }
 
-// OnOpen implements engineio.Handler: it attaches a Socket.IO client to a new
-// Engine.IO session.
-func (s *Server) OnOpen(sess *engineio.Session) engineio.SessionHandler {
-	s.sessions.Add(1)
-	c := newClient(s, sess)
+// engineHandler is the engineio.Handler of a Server, kept off Server's methods.
+type engineHandler struct{ s *Server }
+
+// OnOpen attaches a Socket.IO client to a new Engine.IO session.
+func (h engineHandler) OnOpen(sess *engineio.Session) engineio.SessionHandler {
+	h.s.sessions.Add(1)
+	c := newClient(h.s, sess)
 	c.start()
 	return c
 }

@@ -403,9 +403,9 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	for _, fn := range disconnecting {
 		s.safeCall(fn, reason)
 	}
-	if s.pid != "" && reason.recoverable() {
+	if sa, ok := s.nsp.adapter.(SessionAdapter); ok && s.pid != "" && reason.recoverable() {
 		if owner, ok := s.nsp.ownerOf(s); ok {
-			s.nsp.adapter.PersistSession(PersistedSession{
+			sa.PersistSession(PersistedSession{
 				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
 				Offset: s.offset, DisconnectedAt: s.nsp.srv.now(), Owner: owner,
 			})

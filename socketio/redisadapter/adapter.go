@@ -20,7 +20,7 @@ import (
 type nspAdapter struct {
 	*socketio.MemoryAdapter
 	c   *Cluster
-	nsp *socketio.Namespace
+	nsp socketio.AdapterHost
 	ch  channels
 
 	// remoteAckID numbers the acks of broadcasts from other nodes downwards from
@@ -46,7 +46,7 @@ type pending struct {
 	onAck    func(string, socketio.Args)
 }
 
-func newNspAdapter(c *Cluster, n *socketio.Namespace) *nspAdapter {
+func newNspAdapter(c *Cluster, n socketio.AdapterHost) *nspAdapter {
 	a := &nspAdapter{
 		MemoryAdapter: socketio.NewMemoryAdapter(n),
 		c:             c,
@@ -330,7 +330,7 @@ func (a *nspAdapter) onRequest(b []byte) error {
 		}
 		// An ack was asked for (serverSideEmitWithAck) when RequestID is set: our
 		// namespaces have no ack-taking server-side handlers, so the sender times out.
-		a.nsp.ReceiveServerSideEmit(event, args)
+		a.nsp.ReceiveServerSideEmit(event, args, nil)
 	case reqBroadcast:
 		return a.onBroadcastRequest(r)
 	}
@@ -466,7 +466,7 @@ func (a *nspAdapter) onResponse(b []byte) error {
 		a.answer(r.RequestID, pd, func() {
 			for i := range socks {
 				w := &socks[i]
-				pd.sockets = append(pd.sockets, socketio.NewRemoteSocket(a.nsp, w.ID, w.Handshake.handshake(), w.Rooms, w.Data))
+				pd.sockets = append(pd.sockets, a.nsp.RemoteSocket(w.ID, w.Handshake.handshake(), w.Rooms, w.Data))
 			}
 		})
 	case pd.kind == reqSockets:

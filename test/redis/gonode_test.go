@@ -78,7 +78,7 @@ func startGoNode(t *testing.T, redisAddr string) *goNode {
 			_ = srv.To(m.Room).Emit("said bin", []byte{1, 2, 3}, "go")
 		})
 	})
-	srv.Of("/").OnServerSideEmit(func(event string, args socketio.Args) {
+	srv.Of("/").OnServerSideEmit(func(event string, args socketio.Args, _ socketio.Ack) {
 		g.mu.Lock()
 		g.sse = append(g.sse, map[string]any{"event": event, "args": args})
 		g.mu.Unlock()
