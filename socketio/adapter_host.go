@@ -20,9 +20,9 @@ type AdapterHost interface {
 	// for answers to FetchSockets.
 	RemoteSocket(id string, hs *Handshake, rooms []string, data any) *RemoteSocket
 	// ReceiveServerSideEmit runs the namespace's OnServerSideEmit handlers for an
-	// event another node sent. ack is nil when the sender wants no answer; else it
-	// is called at most once, with the first answer a handler gives.
-	ReceiveServerSideEmit(event string, args Args, ack Ack)
+	// event another node sent. reply is nil when the sender wants no answer; else it
+	// is called at most once, with the first answer a handler gives, encoded.
+	ReceiveServerSideEmit(event string, args Args, reply func(Args))
 }
 
 // SessionAdapter is an Adapter that keeps what connection state recovery needs
@@ -43,12 +43,14 @@ type SessionAdapter interface {
 }
 
 // ServerSideAcker is an Adapter that can collect other nodes' answers to a
-// server-side event (Namespace.ServerSideEmitWithAck).
+// server-side event (Namespace.ServerSideEmitWithAck). MemoryAdapter is one, with
+// no other node to ask.
 type ServerSideAcker interface {
-	// ServerSideEmitWithAck sends an event to the other nodes and calls onReply
-	// with each node's answer, from any goroutine, until ctx ends. It returns the
-	// number of nodes asked.
-	ServerSideEmitWithAck(ctx context.Context, event string, args Args, onReply func(Args)) (int, error)
+	// ServerSideEmitWithAck sends an event to the other nodes and waits, until ctx
+	// or the adapter's own request timeout ends, for one answer from each. When
+	// some did not answer it returns those that did with an error wrapping
+	// ErrAckTimeout.
+	ServerSideEmitWithAck(ctx context.Context, event string, args Args) ([]Args, error)
 }
 
 // namespaceHost is the AdapterHost of a namespace.
@@ -62,15 +64,20 @@ func (h namespaceHost) RemoteSocket(id string, hs *Handshake, rooms []string, da
 	return &RemoteSocket{ID: id, Handshake: hs, Rooms: rooms, Data: data, nsp: h.n}
 }
 
-func (h namespaceHost) ReceiveServerSideEmit(event string, args Args, ack Ack) {
-	if ack != nil {
+func (h namespaceHost) ReceiveServerSideEmit(event string, args Args, reply func(Args)) {
+	var ack Ack
+	if reply != nil {
 		var sent atomic.Bool
-		reply := ack
 		ack = func(args ...any) error {
+			a, err := argsOf(args)
+			if err != nil {
+				return err
+			}
 			if !sent.CompareAndSwap(false, true) {
 				return ErrAckSent
 			}
-			return reply(args...)
+			reply(a)
+			return nil
 		}
 	}
 	h.n.mu.RLock()

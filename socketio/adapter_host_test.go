@@ -59,9 +59,9 @@ func TestReceiveServerSideEmit(t *testing.T) {
 	var replies []string
 	args, _ := ParseArgs([]byte(`[1]`), nil, 0)
 	host := namespaceHost{n}
-	host.ReceiveServerSideEmit("e", args, func(a ...any) error {
-		replies = append(replies, a[0].(string))
-		return nil
+	host.ReceiveServerSideEmit("e", args, func(a Args) {
+		s, _ := a.String(0)
+		replies = append(replies, s)
 	})
 	host.ReceiveServerSideEmit("f", args, nil)
 	if len(replies) != 1 || replies[0] != "first" || !errors.Is(second, ErrAckSent) {

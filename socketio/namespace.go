@@ -111,12 +111,7 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 	if parser.IsReservedEvent(event) {
 		return ErrReservedEvent
 	}
-	e := newEncoder(64)
-	if err := e.encodeArgs(args); err != nil {
-		return err
-	}
-	e.buf = append(e.buf, ']')
-	a, err := ParseArgs(e.buf, e.atts, 0)
+	a, err := argsOf(args)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,10 @@ func Example() {
 			_ = ack(srv.Of("/").Len())
 		}
 	})
+	// And asks them: one answer per other node, or ErrAckTimeout with those that came.
+	counts, err := srv.Of("/").ServerSideEmitWithAck(ctx, "count")
+	log.Println(len(counts), err)
+
 	hs := &http.Server{Addr: "127.0.0.1:3000", Handler: srv, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.ListenAndServe() }()
 

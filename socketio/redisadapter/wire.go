@@ -259,6 +259,9 @@ type response struct {
 	Packet    json.RawMessage    `json:"packet,omitempty" msgpack:"-"`
 	MsgPacket msgpack.RawMessage `json:"-" msgpack:"packet,omitempty"`
 	MsgSocks  msgpack.RawMessage `json:"-" msgpack:"sockets,omitempty"`
+	// Data is a serverSideEmitWithAck answer: the handler's first ack argument.
+	Data    json.RawMessage    `json:"data,omitempty" msgpack:"-"`
+	MsgData msgpack.RawMessage `json:"-" msgpack:"data,omitempty"`
 	isMsgpack bool
 }
 
@@ -282,11 +285,15 @@ func decodeResponse(b []byte) (*response, error) {
 }
 
 // ackArgs returns the Args of a BROADCAST_ACK: its one value.
-func (r *response) ackArgs() (socketio.Args, error) {
-	val, atts := []byte(r.Packet), [][]byte(nil)
+func (r *response) ackArgs() (socketio.Args, error) { return r.valueArgs(r.Packet, r.MsgPacket) }
+
+// valueArgs returns the Args holding the one value of a response field, given in
+// its JSON (js) and msgpack (mp) forms.
+func (r *response) valueArgs(js json.RawMessage, mp msgpack.RawMessage) (socketio.Args, error) {
+	val, atts := []byte(js), [][]byte(nil)
 	if r.isMsgpack {
 		var err error
-		if val, atts, err = rawToJSON(r.MsgPacket); err != nil {
+		if val, atts, err = rawToJSON(mp); err != nil {
 			return socketio.Args{}, err
 		}
 	}
@@ -324,6 +331,12 @@ func encodeBroadcastRequest(uid, reqID string, p *parser.Packet, opts wireOpts) 
 // when the arguments carry binary (Node decodes both; JSON would turn bytes into
 // {"type":"Buffer"} objects).
 func encodeServerSideEmit(uid, event string, args socketio.Args) ([]byte, error) {
+	return encodeServerSideEmitRequest(uid, "", event, args)
+}
+
+// encodeServerSideEmitRequest is encodeServerSideEmit with a requestId when reqID is
+// set: the sender wants one answer per node (serverSideEmitWithAck).
+func encodeServerSideEmitRequest(uid, reqID, event string, args socketio.Args) ([]byte, error) {
 	raw, _ := args.MarshalJSON()
 	data := make([]byte, 0, len(raw)+len(event)+4)
 	data = parser.AppendString(append(data, '['), event)
@@ -333,16 +346,25 @@ func encodeServerSideEmit(uid, event string, args socketio.Args) ([]byte, error)
 	data = append(data, raw[1:]...)
 	if len(args.Attachments()) == 0 {
 		return json.Marshal(struct {
-			UID  string          `json:"uid"`
-			Type int             `json:"type"`
-			Data json.RawMessage `json:"data"`
-		}{uid, reqServerSideEmit, data})
+			UID       string          `json:"uid"`
+			RequestID string          `json:"requestId,omitempty"`
+			Type      int             `json:"type"`
+			Data      json.RawMessage `json:"data"`
+		}{uid, reqID, reqServerSideEmit, data})
 	}
 	var buf bytes.Buffer
 	e := msgpack.NewEncoder(&buf)
-	_ = e.EncodeMapLen(3)
+	n := 3
+	if reqID != "" {
+		n++
+	}
+	_ = e.EncodeMapLen(n)
 	_ = e.EncodeString("uid")
 	_ = e.EncodeString(uid)
+	if reqID != "" {
+		_ = e.EncodeString("requestId")
+		_ = e.EncodeString(reqID)
+	}
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(reqServerSideEmit)
 	_ = e.EncodeString("data")
@@ -367,6 +389,35 @@ func encodeAckResponse(reqID string, args socketio.Args) ([]byte, error) {
 	if first == nil {
 		first = json.RawMessage("null")
 	}
+	if err := encodeJSON(e, first, args.Attachments()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// encodeServerSideResponse is a node's answer to a serverSideEmitWithAck: {type: 6,
+// requestId, data} with data the first ack argument, JSON like Node's, or msgpack when
+// it carries binary.
+func encodeServerSideResponse(reqID string, args socketio.Args) ([]byte, error) {
+	first := args.Raw(0)
+	if first == nil {
+		first = json.RawMessage("null")
+	}
+	if len(args.Attachments()) == 0 {
+		return json.Marshal(struct {
+			Type      int             `json:"type"`
+			RequestID string          `json:"requestId"`
+			Data      json.RawMessage `json:"data"`
+		}{reqServerSideEmit, reqID, first})
+	}
+	var buf bytes.Buffer
+	e := msgpack.NewEncoder(&buf)
+	_ = e.EncodeMapLen(3)
+	_ = e.EncodeString("type")
+	_ = e.EncodeInt(reqServerSideEmit)
+	_ = e.EncodeString("requestId")
+	_ = e.EncodeString(reqID)
+	_ = e.EncodeString("data")
 	if err := encodeJSON(e, first, args.Attachments()); err != nil {
 		return nil, err
 	}
