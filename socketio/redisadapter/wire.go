@@ -260,8 +260,8 @@ type response struct {
 	MsgPacket msgpack.RawMessage `json:"-" msgpack:"packet,omitempty"`
 	MsgSocks  msgpack.RawMessage `json:"-" msgpack:"sockets,omitempty"`
 	// Data is a serverSideEmitWithAck answer: the handler's first ack argument.
-	Data    json.RawMessage    `json:"data,omitempty" msgpack:"-"`
-	MsgData msgpack.RawMessage `json:"-" msgpack:"data,omitempty"`
+	Data      json.RawMessage    `json:"data,omitempty" msgpack:"-"`
+	MsgData   msgpack.RawMessage `json:"-" msgpack:"data,omitempty"`
 	isMsgpack bool
 }
 
