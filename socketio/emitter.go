@@ -118,5 +118,5 @@ func (e *Emitter) EmitWithAckFunc(ctx context.Context, event string, cb func(Arg
 
 // send queues p with e's flags.
 func (e *Emitter) send(p *parser.Packet) error {
-	return e.s.sendFrames(encodeFramesCompress(p, !e.noCompress), e.volatile)
+	return e.s.sendFrames(e.s.nsp.srv.encodeFrames(p, !e.noCompress), e.volatile)
 }

@@ -109,12 +109,12 @@ func TestEmitterFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range encodeFramesCompress(p, false) {
+	for _, f := range (&Server{}).encodeFrames(p, false) {
 		if f.Compressible() {
 			t.Fatal("compressible frame")
 		}
 	}
-	for _, f := range encodeFrames(p) {
+	for _, f := range (&Server{}).encodeFrames(p, true) {
 		if !f.Compressible() {
 			t.Fatal("default frame not compressible")
 		}

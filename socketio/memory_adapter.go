@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 
-	"rtserver/socketio/engineio"
 	"rtserver/socketio/parser"
 )
 
@@ -218,7 +217,7 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 	if a.store != nil && !opts.Volatile && !p.HasID() && (p.Type == parser.Event || p.Type == parser.BinaryEvent) {
 		p = a.store.add(p, opts)
 	}
-	frames := encodeFrames(p)
+	frames := a.nsp.srv.encodeFrames(p, true)
 	recipients := a.recipients(opts)
 	out := outgoingEvent{p: p}
 	for _, s := range recipients {
@@ -234,7 +233,7 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 // BroadcastWithAck implements Adapter.
 func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts BroadcastOptions,
 	onCount func(int), onAck func(string, Args)) error {
-	frames := encodeFrames(p)
+	frames := a.nsp.srv.encodeFrames(p, true)
 	out := outgoingEvent{p: p}
 	n := 0
 	for _, s := range a.recipients(opts) {
@@ -326,23 +325,3 @@ func (a *MemoryAdapter) Offset() string {
 
 // Close implements Adapter.
 func (a *MemoryAdapter) Close() error { return nil }
-
-// encodeFrames encodes p once into the engine frames every recipient shares: the
-// text packet, then one binary frame per attachment.
-func encodeFrames(p *parser.Packet) []*engineio.Frame { return encodeFramesCompress(p, true) }
-
-// encodeFramesCompress is encodeFrames; compress false marks the frames to be sent
-// without permessage-deflate.
-func encodeFramesCompress(p *parser.Packet, compress bool) []*engineio.Frame {
-	newFrame := engineio.NewFrame
-	if !compress {
-		newFrame = engineio.NewUncompressedFrame
-	}
-	frames := make([]*engineio.Frame, 1+len(p.Attachments))
-	var scratch [256]byte
-	frames[0] = newFrame(parser.AppendEncode(scratch[:0], p), false)
-	for i, att := range p.Attachments {
-		frames[i+1] = newFrame(att, true)
-	}
-	return frames
-}

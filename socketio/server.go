@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rtserver/socketio/engineio"
+	"rtserver/socketio/parser"
 )
 
 // Server is a Socket.IO server: an http.Handler (mount it at /socket.io/) holding
@@ -19,6 +20,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *engineio.Server
+	codec  parser.Codec // nil: the JSON parser, called directly (see encodeFrames)
 
 	mu       sync.RWMutex
 	nsps     map[string]*Namespace
@@ -62,7 +64,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, nsps: make(map[string]*Namespace)}
+	s := &Server{cfg: cfg, log: cfg.Logger, nsps: make(map[string]*Namespace), codec: cfg.Parser}
 	ecfg := cfg.Engine
 	if ecfg.Logger == nil {
 		ecfg.Logger = cfg.Logger

@@ -330,7 +330,7 @@ func (s *Socket) Disconnect(close bool) {
 
 // sendPacket encodes p and queues it.
 func (s *Socket) sendPacket(p *parser.Packet) error {
-	return s.sendFrames(encodeFrames(p), false)
+	return s.sendFrames(s.nsp.srv.encodeFrames(p, true), false)
 }
 
 // sendFrames queues frames on the connection. volatile drops them when the

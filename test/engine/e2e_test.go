@@ -20,18 +20,25 @@ const nodeTimeout = 8 * time.Minute
 
 // TestE2E starts the fixture servers in process and runs the Node suites against them:
 // v4.test.mjs (socket.io-client 4.8.x; plain and recovery-enabled fixtures) and
-// v2.test.mjs (socket.io-client 2.x; the legacy fixture with AllowEIO3).
+// msgpack.test.mjs (socket.io-client 4.8.x with socket.io-msgpack-parser; the msgpack
+// fixture) and v2.test.mjs (socket.io-client 2.x; the legacy fixture with AllowEIO3).
 func TestE2E(t *testing.T) {
-	harness.RequireNodeModules(t, "socket.io-client", "socket.io-client-v2")
+	harness.RequireNodeModules(t, "socket.io-client", "socket.io-client-v2", "socket.io-msgpack-parser")
 
 	plain := startFixture(t, fixtureOptions{})
 	recovery := startFixture(t, fixtureOptions{recovery: true})
 	legacy := startFixture(t, fixtureOptions{legacy: true})
+	msgpack := startFixture(t, fixtureOptions{msgpack: true})
 
 	t.Run("socket.io-client-4.8", func(t *testing.T) {
 		harness.RunNodeTest(t, harness.NodeTest{File: "v4.test.mjs", Timeout: nodeTimeout, Env: map[string]string{
 			"E2E_URL":          plain.url,
 			"E2E_RECOVERY_URL": recovery.url,
+		}})
+	})
+	t.Run("socket.io-msgpack-parser", func(t *testing.T) {
+		harness.RunNodeTest(t, harness.NodeTest{File: "msgpack.test.mjs", Timeout: nodeTimeout, Env: map[string]string{
+			"E2E_MSGPACK_URL": msgpack.url,
 		}})
 	})
 	t.Run("socket.io-client-2.x", func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rtserver/socketio"
+	"rtserver/socketio/msgpackparser"
 )
 
 // The fixture's application, the same on every instance (the Node suites rely on it):
@@ -66,6 +67,7 @@ type fixture struct {
 type fixtureOptions struct {
 	legacy   bool // Engine.AllowEIO3: socket.io-client 2.x
 	recovery bool // connection-state recovery on
+	msgpack  bool // socketio/msgpackparser: socket.io-msgpack-parser clients
 }
 
 type connKey struct{}
@@ -87,6 +89,9 @@ func startFixture(t *testing.T, opt fixtureOptions) *fixture {
 	cfg.Engine.PingInterval = 3 * time.Second
 	cfg.Engine.PingTimeout = 3 * time.Second
 	cfg.Engine.AllowEIO3 = opt.legacy
+	if opt.msgpack {
+		cfg.Parser = msgpackparser.Parser
+	}
 	if opt.recovery {
 		cfg.Recovery = &socketio.RecoveryConfig{MaxDisconnectionDuration: 2 * time.Minute}
 	}

@@ -34,7 +34,8 @@ const maxDepth = MaxDepth
 // to it travel as msgpack ints, as notepack.io encodes integral JS numbers.
 const maxSafeInt = 1<<53 - 1
 
-var errTooDeep = errors.New("msgpackjson: value nested too deeply")
+// ErrTooDeep: a value nested deeper than MaxDepth.
+var ErrTooDeep = errors.New("msgpackjson: value nested too deeply")
 
 // jsonNode is one parsed JSON value, kept in order.
 type jsonNode struct {
@@ -64,7 +65,7 @@ func parseJSON(raw []byte, natts int) (jsonNode, error) {
 
 func parseNode(d *json.Decoder, natts, depth int) (jsonNode, error) {
 	if depth > maxDepth {
-		return jsonNode{}, errTooDeep
+		return jsonNode{}, ErrTooDeep
 	}
 	tok, err := d.Token()
 	if err != nil {
@@ -207,7 +208,7 @@ func Encode(e *msgpack.Encoder, raw []byte, atts [][]byte) error {
 // forged length cannot make it loop or allocate for billions of elements.
 func AppendJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]byte, depth int) ([]byte, error) {
 	if depth > maxDepth {
-		return nil, errTooDeep
+		return nil, ErrTooDeep
 	}
 	c, err := d.PeekCode()
 	if err != nil {
