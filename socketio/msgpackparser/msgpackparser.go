@@ -41,13 +41,10 @@ type codec struct{}
 // errNotMsgpack: a text message, or bytes that are not a msgpack packet map.
 var errNotMsgpack = fmt.Errorf("%w: not a msgpack packet", parser.ErrInvalid)
 
-// AppendEncode implements parser.Codec: one binary message.
+// AppendEncode implements parser.Codec: one binary message, the map {type, data,
+// nsp, id} (data and id when present).
 func (codec) AppendEncode(dst []byte, p *parser.Packet) ([]byte, bool, [][]byte, error) {
-	buf := bytes.NewBuffer(dst)
-	e := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(e)
-	e.Reset(buf)
-	n := 2
+	n := byte(2)
 	if p.Data != nil {
 		n++
 	}
@@ -65,22 +62,23 @@ func (codec) AppendEncode(dst []byte, p *parser.Packet) ([]byte, bool, [][]byte,
 	if nsp == "" {
 		nsp = "/"
 	}
-	_ = e.EncodeMapLen(n)
-	_ = e.EncodeString("type")
-	_ = e.EncodeInt(int64(t))
+	b := append(dst, 0x80|n) // fixmap
+	b = msgpackjson.AppendString(b, "type")
+	b = msgpackjson.AppendInt(b, int64(t))
 	if p.Data != nil {
-		_ = e.EncodeString("data")
-		if err := msgpackjson.Encode(e, p.Data, p.Attachments); err != nil {
+		var err error
+		b = msgpackjson.AppendString(b, "data")
+		if b, err = msgpackjson.AppendMsgpack(b, p.Data, p.Attachments); err != nil {
 			return nil, false, nil, err
 		}
 	}
-	_ = e.EncodeString("nsp")
-	_ = e.EncodeString(nsp)
+	b = msgpackjson.AppendString(b, "nsp")
+	b = msgpackjson.AppendString(b, nsp)
 	if p.HasID() {
-		_ = e.EncodeString("id")
-		_ = e.EncodeInt(p.ID)
+		b = msgpackjson.AppendString(b, "id")
+		b = msgpackjson.AppendInt(b, p.ID)
 	}
-	return buf.Bytes(), true, nil, nil
+	return b, true, nil, nil
 }
 
 // NewDecoder implements parser.Codec.

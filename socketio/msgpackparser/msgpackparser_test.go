@@ -81,6 +81,7 @@ func TestDecodeRefuses(t *testing.T) {
 		"too many bins":      pkt(t, "type", 2, "data", many, "nsp", "/"),
 		"bin in connect":     pkt(t, "type", 0, "data", map[string]any{"b": []byte{1}}, "nsp", "/"),
 		"negative id":        pkt(t, "type", 2, "data", []any{"e"}, "nsp", "/", "id", -1),
+		"bin beyond message": append(pkt(t, "type", 2, "nsp", "/")[:1:1], append([]byte{0xa4, 'd', 'a', 't', 'a', 0x92, 0xa1, 'e', 0xc6, 0xff, 0xff, 0xff, 0xf0}, pkt(t, "type", 2, "nsp", "/")[1:]...)...),
 	} {
 		if _, err := decode(t, in); !errors.Is(err, parser.ErrInvalid) {
 			t.Errorf("%s: %v", name, err)

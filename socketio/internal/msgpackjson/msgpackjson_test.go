@@ -84,10 +84,25 @@ func FuzzMsgpackToJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// Whatever decodes must encode back (the JSON is valid, placeholders resolve).
+		// Whatever decodes must encode back (the JSON is valid, placeholders resolve),
+		// the same way as the reference does.
 		var buf bytes.Buffer
 		if err := Encode(msgpack.NewEncoder(&buf), js, atts); err != nil {
 			t.Fatalf("re-encode %s: %v", js, err)
 		}
+		var ref bytes.Buffer
+		if err := encodeTree(msgpack.NewEncoder(&ref), js, atts); err != nil || !bytes.Equal(buf.Bytes(), ref.Bytes()) {
+			t.Fatalf("%s: %x, reference %x (%v)", js, buf.Bytes(), ref.Bytes(), err)
+		}
 	})
+}
+
+// TestBinLengthBeyondMessage: a bin claiming more bytes than the message holds is
+// refused before anything is allocated for it.
+func TestBinLengthBeyondMessage(t *testing.T) {
+	raw := []byte{0xc6, 0xf8, 0x39, 0xa2, 0x43, 0x01}
+	allocs := testing.AllocsPerRun(10, func() { _, _, _ = ToJSON(raw) })
+	if _, _, err := ToJSON(raw); err == nil || allocs > 20 {
+		t.Fatalf("err %v, %v allocs", err, allocs)
+	}
 }
