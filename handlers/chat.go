@@ -110,7 +110,7 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 		if err := s.Join(userRoom(c.UserID)); err != nil {
 			n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 		}
-		s.OnDisconnect(func(string) { n.leftAll(nsp, s.ID(), c) })
+		s.OnDisconnect(func(socketio.DisconnectReason) { n.leftAll(nsp, s.ID(), c) })
 		if s.Recovered() {
 			n.restoreRooms(s, c)
 		}

@@ -159,8 +159,8 @@ func (n *namespaces) admit(s *socketio.Socket, c identity.Claims, k *Ticket) boo
 		n.Observer.TokenRefresh(result)
 		return res, err
 	})
-	s.OnDisconnect(func(reason string) {
-		log.Info("socket disconnected", "reason", reason)
+	s.OnDisconnect(func(reason socketio.DisconnectReason) {
+		log.Info("socket disconnected", "reason", string(reason))
 		life.stop()
 		n.Sockets.Remove(key)
 		n.trackOnline(c, false)
@@ -248,7 +248,7 @@ func (n *namespaces) awaitAuthenticate(s *socketio.Socket) {
 			s.Disconnect(false)
 		}
 	})
-	s.OnDisconnect(func(string) { deadline.Stop() })
+	s.OnDisconnect(func(socketio.DisconnectReason) { deadline.Stop() })
 	// Until authenticated, every event but authenticate (unknown ones
 	// included) is answered unauthenticated and dropped.
 	s.Use(func(s *socketio.Socket, event string, _ socketio.Args, ack socketio.Ack) error {
@@ -394,7 +394,7 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	// Logout and kick reach the sockets on other nodes through the
 	// adapter (a no-op with the in-memory one).
 	d.Sockets.SetPeers(root.ServerSideEmit)
-	root.OnServerSideEmit(d.Sockets.OnPeerEvent)
+	root.OnServerSideEmit(func(event string, args socketio.Args, _ socketio.Ack) { d.Sockets.OnPeerEvent(event, args) })
 	rootOpts := d.Auth
 	rootOpts.Anonymous = d.AuthAfterConnect
 	// admission comes first in every namespace: its ticket must be taken

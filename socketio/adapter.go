@@ -61,11 +61,12 @@ type MissedPacket struct {
 // Adapter keeps room membership and delivers broadcasts for one namespace. Its
 // methods mirror socket.io's adapter (addAll, del, delAll, broadcast,
 // broadcastWithAck, sockets, socketRooms, fetchSockets, addSockets, delSockets,
-// disconnectSockets, serverSideEmit, serverCount, persistSession, restoreSession,
-// close) so that a cluster adapter speaking @socket.io/redis-adapter's protocol can be
-// added without touching the rest of the package: it embeds a *MemoryAdapter for
-// the local part and forwards the rest to its peers, calling
-// Namespace.ReceiveServerSideEmit for server-side events from them.
+// disconnectSockets, serverSideEmit, serverCount, close) so that a cluster adapter
+// speaking @socket.io/redis-adapter's protocol fits without touching the rest of
+// the package: it embeds a *MemoryAdapter for the local part, forwards the rest to
+// its peers, and hands what they send to its AdapterHost. Optional capabilities are
+// interfaces of their own: SessionAdapter (connection state recovery, which
+// MemoryAdapter brings to those that embed it) and ServerSideAcker.
 //
 // Methods are called from many goroutines. They must not block on the network while
 // holding locks the namespace needs, and must never call back into the namespace
@@ -102,14 +103,6 @@ type Adapter interface {
 	ServerSideEmit(event string, args Args) error
 	// ServerCount returns the number of nodes.
 	ServerCount(ctx context.Context) (int, error)
-	// PersistSession keeps a disconnected socket's state for recovery.
-	PersistSession(s PersistedSession)
-	// RestoreSession takes session pid, persisted for owner, with the packets after
-	// offset that were addressed to it, or returns nil when it cannot be recovered
-	// (unknown, expired, or the packets are gone). A session of another owner is
-	// left in place for its own client and nil is returned. Taking is atomic: of
-	// two handshakes for one session, at most one gets it.
-	RestoreSession(pid, offset, owner string) (*RestoredSession, error)
 	// Close releases the adapter.
 	Close() error
 }
@@ -124,12 +117,6 @@ type RemoteSocket struct {
 
 	nsp   *Namespace
 	local *Socket
-}
-
-// NewRemoteSocket describes a socket of namespace n that lives on another node, for
-// cluster adapters answering FetchSockets.
-func NewRemoteSocket(n *Namespace, id string, hs *Handshake, rooms []string, data any) *RemoteSocket {
-	return &RemoteSocket{ID: id, Handshake: hs, Rooms: rooms, Data: data, nsp: n}
 }
 
 // Local returns the socket when it lives on this node, else nil.

@@ -14,7 +14,7 @@ func TestMemoryAdapterMembership(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Engine().Shutdown(t.Context())
-	a := NewMemoryAdapter(srv.Of("/x"))
+	a := NewMemoryAdapter(namespaceHost{srv.Of("/x")})
 	a.AddAll("s1", []string{"s1", "r1", "r2"})
 	a.AddAll("s2", []string{"s2", "r1"})
 	a.AddAll("s3", []string{"s3", "r2"})
@@ -63,7 +63,7 @@ func TestMemoryAdapterConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Engine().Shutdown(t.Context())
-	a := NewMemoryAdapter(srv.Of("/y"))
+	a := NewMemoryAdapter(namespaceHost{srv.Of("/y")})
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)

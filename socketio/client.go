@@ -22,7 +22,7 @@ const idleCloseDelay = 2 * time.Second
 type client struct {
 	srv    *Server
 	sess   *engineio.Session
-	dec    *parser.Decoder
+	dec    parser.PacketDecoder
 	legacy bool // Engine.IO 3: Socket.IO protocol v4 (socket.io-client 2.x)
 	log    *slog.Logger
 
@@ -43,7 +43,7 @@ func newClient(srv *Server, sess *engineio.Session) *client {
 		sess:   sess,
 		legacy: legacy,
 		log:    srv.log,
-		dec: parser.NewDecoder(parser.DecoderConfig{
+		dec: srv.newDecoder(parser.DecoderConfig{
 			MaxAttachments: srv.cfg.MaxAttachments,
 			MaxDepth:       srv.cfg.MaxDepth,
 			Legacy:         legacy,
@@ -204,7 +204,7 @@ func (c *client) refuse(nsp string, err error) {
 	}
 	c.srv.stats.refused.Add(1)
 	p := &parser.Packet{Type: parser.ConnectError, Nsp: nsp, ID: parser.NoID, Data: ce.appendPayload(nil, c.legacy)}
-	_ = c.send(encodeFrames(p), false)
+	_ = c.send(c.srv.encodeFrames(p, true), false)
 }
 
 // fail closes the session because the client broke the protocol.

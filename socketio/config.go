@@ -52,6 +52,11 @@ type Config struct {
 	// MaxNamespacesPerClient bounds the namespaces one connection may join; a
 	// CONNECT past it is refused. Default 64.
 	MaxNamespacesPerClient int
+	// Parser is the packet codec, as Node's `parser` option: every client must use
+	// the same one (socketio/msgpackparser with socket.io-msgpack-parser, say).
+	// It cannot be combined with Engine.AllowEIO3. Nil: parser.JSON, the default
+	// format of every Socket.IO client.
+	Parser parser.Codec
 	// Recovery enables connection state recovery. Nil: off.
 	Recovery *RecoveryConfig
 	// KeepEmptyChildNamespaces keeps every dynamic namespace (OfFunc, OfRegexp) once
@@ -62,9 +67,9 @@ type Config struct {
 	// an emptied namespace is kept MaxDisconnectionDuration longer, for its
 	// disconnected sockets to come back.
 	KeepEmptyChildNamespaces bool
-	// NewAdapter makes the adapter of each namespace when the namespace is created.
-	// Nil: NewMemoryAdapter.
-	NewAdapter func(n *Namespace) Adapter
+	// NewAdapter makes the adapter of each namespace when the namespace is created,
+	// e.g. redisadapter's Cluster.NewAdapter. Nil: NewMemoryAdapter.
+	NewAdapter func(h AdapterHost) Adapter
 	// Logger receives connection and rejection records (never auth payloads).
 	// Nil discards.
 	Logger *slog.Logger
@@ -172,6 +177,9 @@ func (c Config) Validate() error {
 		return errors.New("socketio: MaxPendingAcks must be positive")
 	case c.MaxNamespacesPerClient <= 0:
 		return errors.New("socketio: MaxNamespacesPerClient must be positive")
+	case c.Parser != nil && c.Engine.AllowEIO3:
+		// Legacy clients speak protocol v4, whose parsers this server does not know.
+		return errors.New("socketio: Parser cannot be set with Engine.AllowEIO3")
 	}
 	if r := c.Recovery; r != nil {
 		switch {

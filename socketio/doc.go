@@ -22,12 +22,15 @@
 //
 // Each client connection has one read loop (owned by engineio). Every packet of
 // that connection is handled on it, in arrival order: namespace middleware,
-// OnConnection callbacks, packet middleware, OnAny and event handlers of all the
+// OnConnection callbacks, packet middleware, OnAny and event listeners of all the
 // connection's sockets, and the callbacks of EmitWithAckFunc when the ack arrives.
 // A handler may block (a database write before its ack, say); that only delays
 // the same connection's later packets. It must not wait for something only that
 // read loop can deliver: Socket.EmitWithAck waits for the client's ack, which
 // arrives on that loop, so from a handler use EmitWithAckFunc or a goroutine.
+//
+// OnAnyOutgoing listeners run on the goroutine that emits (a handler, a
+// broadcast's caller, a cluster adapter delivering a remote broadcast).
 //
 // OnDisconnect and OnDisconnecting callbacks run on the goroutine that ended the
 // socket: the read loop (client DISCONNECT), the engine's close goroutine

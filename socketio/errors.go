@@ -4,67 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 
-	"rtserver/socketio/engineio"
 	"rtserver/socketio/parser"
 )
-
-// Disconnect reasons passed to Socket.OnDisconnect. They are socket.io's names, so
-// code and dashboards written for the Node server read the same.
-const (
-	// ReasonServerNamespaceDisconnect: the server called Socket.Disconnect (the
-	// client sees "io server disconnect" and does not reconnect).
-	ReasonServerNamespaceDisconnect = "server namespace disconnect"
-	// ReasonClientNamespaceDisconnect: the client called socket.disconnect() (it
-	// sent DISCONNECT; the client side says "io client disconnect").
-	ReasonClientNamespaceDisconnect = "client namespace disconnect"
-	// ReasonTransportClose: the client went away or closed the connection.
-	ReasonTransportClose = "transport close"
-	// ReasonTransportError: the connection failed.
-	ReasonTransportError = "transport error"
-	// ReasonPingTimeout: the client stopped answering heartbeats.
-	ReasonPingTimeout = "ping timeout"
-	// ReasonParseError: the client sent a malformed packet; the session was closed.
-	ReasonParseError = "parse error"
-	// ReasonForcedClose: the server closed the connection (Disconnect(true), a
-	// connect timeout, an invalid state).
-	ReasonForcedClose = "forced close"
-	// ReasonServerShuttingDown: Server.Shutdown; clients reconnect on their own.
-	ReasonServerShuttingDown = "server shutting down"
-	// ReasonSlowConsumer: the client did not read fast enough; its write queue
-	// passed engineio.Config.MaxWriteQueueBytes.
-	ReasonSlowConsumer = "slow consumer"
-	// ReasonPayloadTooLarge: the client sent a message over the payload limit.
-	ReasonPayloadTooLarge = "payload too large"
-)
-
-// Client-side names of the same events, for documentation and tests: what a
-// socket.io client reports for a server-side Disconnect and for its own.
-const (
-	ClientReasonServerDisconnect = "io server disconnect"
-	ClientReasonClientDisconnect = "io client disconnect"
-)
-
-// reasonOf maps an engine close reason onto the socket.io name.
-func reasonOf(r engineio.Reason) string {
-	switch r {
-	case engineio.ReasonClientClose:
-		return ReasonTransportClose // the Node server names a client `1` so too
-	case "":
-		return ReasonTransportClose
-	}
-	return string(r)
-}
-
-// recoverable reports whether a socket that ended with reason may be restored by
-// connection state recovery: only unexpected losses, never a deliberate disconnect.
-func recoverable(reason string) bool {
-	switch reason {
-	case ReasonTransportClose, ReasonTransportError, ReasonPingTimeout,
-		ReasonForcedClose, ReasonServerShuttingDown:
-		return true
-	}
-	return false
-}
 
 // Errors returned by Socket, Namespace and Operator methods. Compare with errors.Is.
 var (

@@ -3,6 +3,7 @@ package socketio_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -213,4 +214,117 @@ func ExampleArgs_Decode() {
 	// a.bin: [1 2 3]
 	// 461-1[{"name":"a.bin.bak","file":{"_placeholder":true,"num":0}}]
 	// [1 2 3]
+}
+
+// Disconnect reasons are typed: a handler tells a client that left on purpose
+// from a lost connection.
+func ExampleSocket_OnDisconnect() {
+	srv, err := socketio.NewServer(socketio.Config{})
+	if err != nil {
+		panic(err)
+	}
+	reasons := make(chan socketio.DisconnectReason, 1)
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.OnDisconnect(func(reason socketio.DisconnectReason) { reasons <- reason })
+	})
+	url, stop := exampleServer(srv)
+	defer stop()
+
+	c := dialExample(url)
+	defer c.close()
+	c.send(`40`)
+	c.print()
+	c.send(`41`) // the client calls socket.disconnect()
+	switch r := <-reasons; r {
+	case socketio.ReasonClientNamespaceDisconnect:
+		fmt.Println("left:", r)
+	case socketio.ReasonTransportClose, socketio.ReasonPingTimeout:
+		fmt.Println("lost:", r)
+	}
+	// Output:
+	// 40{"sid":"…"}
+	// left: client namespace disconnect
+}
+
+// Several listeners per event run in registration order; Once runs for the next
+// event only, and the function On returns removes its listener.
+func ExampleSocket_On() {
+	srv, err := socketio.NewServer(socketio.Config{})
+	if err != nil {
+		panic(err)
+	}
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.Once("hello", func(s *socketio.Socket, _ socketio.Args, _ socketio.Ack) {
+			_ = s.Emit("welcome") // the first hello only
+		})
+		var stop func()
+		answered := 0 // handlers of one connection run one at a time
+		stop = s.On("hello", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+			_ = ack(args)
+			if answered++; answered == 2 {
+				stop() // answer twice, then no more
+			}
+		})
+		s.OnAnyOutgoing(func(_ *socketio.Socket, event string, _ socketio.Args) {
+			fmt.Println("sending", event)
+		})
+	})
+	url, stop := exampleServer(srv)
+	defer stop()
+
+	c := dialExample(url)
+	defer c.close()
+	c.send(`40`)
+	c.print()
+	c.send(`421["hello",1]`)
+	c.print()
+	c.print()
+	c.send(`422["hello",2]`)
+	c.send(`423["hello",3]`) // no listener left: no ack
+	c.send(`424["hello",4]`)
+	c.print()
+	// Output:
+	// 40{"sid":"…"}
+	// sending welcome
+	// 42["welcome"]
+	// 431[1]
+	// 432[2]
+}
+
+// Acknowledgements with a timeout: the server asks, the client answers the first
+// question and ignores the second, which fails with ErrAckTimeout.
+func ExampleSocket_Timeout() {
+	srv, err := socketio.NewServer(socketio.Config{})
+	if err != nil {
+		panic(err)
+	}
+	done := make(chan struct{})
+	srv.OnConnection(func(s *socketio.Socket) {
+		// Not on the connection's read loop: the answer arrives there.
+		go func() {
+			defer close(done)
+			ctx := context.Background()
+			answer, err := s.Timeout(time.Second).EmitWithAck(ctx, "question", "2+2?")
+			fmt.Printf("answer %s, err %v\n", answer.Raw(0), err)
+			_, err = s.Timeout(50*time.Millisecond).EmitWithAck(ctx, "question", "ignored")
+			fmt.Println(errors.Is(err, socketio.ErrAckTimeout))
+		}()
+	})
+	url, stop := exampleServer(srv)
+	defer stop()
+
+	c := dialExample(url)
+	defer c.close()
+	c.send(`40`)
+	c.print()
+	c.print()
+	c.send(`431[4]`)
+	c.print()
+	<-done
+	// Output:
+	// 40{"sid":"…"}
+	// 421["question","2+2?"]
+	// answer 4, err <nil>
+	// 422["question","ignored"]
+	// true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 
-	"rtserver/socketio/engineio"
 	"rtserver/socketio/parser"
 )
 
@@ -29,9 +28,10 @@ type setShard struct {
 	m  map[string]map[string]struct{}
 }
 
-// NewMemoryAdapter returns the memory adapter of namespace n. Cluster adapters embed
-// one for local delivery.
-func NewMemoryAdapter(n *Namespace) *MemoryAdapter {
+// NewMemoryAdapter returns the memory adapter of the namespace h hosts (h is what
+// Config.NewAdapter received). Cluster adapters embed one for local delivery.
+func NewMemoryAdapter(h AdapterHost) *MemoryAdapter {
+	n := hostNamespace(h)
 	a := &MemoryAdapter{nsp: n}
 	for i := range a.rooms {
 		a.rooms[i].m = make(map[string]map[string]struct{})
@@ -217,9 +217,11 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 	if a.store != nil && !opts.Volatile && !p.HasID() && (p.Type == parser.Event || p.Type == parser.BinaryEvent) {
 		p = a.store.add(p, opts)
 	}
-	frames := encodeFrames(p)
+	frames := a.nsp.srv.encodeFrames(p, true)
 	recipients := a.recipients(opts)
+	out := outgoingEvent{p: p}
 	for _, s := range recipients {
+		out.notify(s)
 		_ = s.sendFrames(frames, opts.Volatile)
 	}
 	if a.nsp != nil {
@@ -231,7 +233,8 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 // BroadcastWithAck implements Adapter.
 func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts BroadcastOptions,
 	onCount func(int), onAck func(string, Args)) error {
-	frames := encodeFrames(p)
+	frames := a.nsp.srv.encodeFrames(p, true)
+	out := outgoingEvent{p: p}
 	n := 0
 	for _, s := range a.recipients(opts) {
 		id := s.id
@@ -243,6 +246,7 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, 
 		if err != nil {
 			continue
 		}
+		out.notify(s)
 		if s.sendFrames(frames, opts.Volatile) != nil {
 			s.acks.drop(p.ID)
 			continue
@@ -295,14 +299,14 @@ func (a *MemoryAdapter) ServerSideEmit(string, Args) error { return nil }
 // ServerCount implements Adapter: one node.
 func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
 
-// PersistSession implements Adapter (no-op when recovery is off).
+// PersistSession implements SessionAdapter (no-op when recovery is off).
 func (a *MemoryAdapter) PersistSession(s PersistedSession) {
 	if a.store != nil {
 		a.store.persist(s)
 	}
 }
 
-// RestoreSession implements Adapter.
+// RestoreSession implements SessionAdapter.
 func (a *MemoryAdapter) RestoreSession(pid, offset, owner string) (*RestoredSession, error) {
 	if a.store == nil {
 		return nil, nil
@@ -310,8 +314,8 @@ func (a *MemoryAdapter) RestoreSession(pid, offset, owner string) (*RestoredSess
 	return a.store.restore(pid, offset, owner), nil
 }
 
-// Offset returns the offset of the latest stored broadcast ("" when recovery is off),
-// which the CONNECT reply carries.
+// Offset implements SessionAdapter: the offset of the latest stored broadcast (""
+// when recovery is off).
 func (a *MemoryAdapter) Offset() string {
 	if a.store == nil {
 		return ""
@@ -321,15 +325,3 @@ func (a *MemoryAdapter) Offset() string {
 
 // Close implements Adapter.
 func (a *MemoryAdapter) Close() error { return nil }
-
-// encodeFrames encodes p once into the engine frames every recipient shares: the
-// text packet, then one binary frame per attachment.
-func encodeFrames(p *parser.Packet) []*engineio.Frame {
-	frames := make([]*engineio.Frame, 1+len(p.Attachments))
-	var scratch [256]byte
-	frames[0] = engineio.NewFrame(parser.AppendEncode(scratch[:0], p), false)
-	for i, att := range p.Attachments {
-		frames[i+1] = engineio.NewFrame(att, true)
-	}
-	return frames
-}

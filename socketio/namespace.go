@@ -37,16 +37,16 @@ type Namespace struct {
 	removed      bool // dropped from the server: a new CONNECT makes a new one
 	middlewares  []Middleware
 	onConnection []func(s *Socket)
-	onServerEmit []func(event string, args Args)
+	onServerEmit []ServerSideHandler
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
 	n := &Namespace{srv: srv, name: name, sockets: make(map[string]*Socket)}
 	if srv.cfg.NewAdapter != nil {
-		n.adapter = srv.cfg.NewAdapter(n)
+		n.adapter = srv.cfg.NewAdapter(namespaceHost{n})
 	}
 	if n.adapter == nil {
-		n.adapter = NewMemoryAdapter(n)
+		n.adapter = NewMemoryAdapter(namespaceHost{n})
 	}
 	return n
 }
@@ -83,11 +83,29 @@ func (n *Namespace) OnConnection(fn func(s *Socket)) {
 	n.mu.Unlock()
 }
 
-// OnServerSideEmit registers fn for events other nodes send with ServerSideEmit.
-func (n *Namespace) OnServerSideEmit(fn func(event string, args Args)) {
+// ServerSideHandler handles an event another node of the cluster sent with
+// ServerSideEmit or ServerSideEmitWithAck. ack is nil when the sender wants no
+// answer; otherwise the first call answers for this node (later calls, here or in
+// other handlers, return ErrAckSent).
+type ServerSideHandler func(event string, args Args, ack Ack)
+
+// OnServerSideEmit registers fn for events other nodes send with ServerSideEmit
+// (io.on(event) for server-side events in socket.io). Handlers run in registration
+// order, on the adapter's goroutine.
+func (n *Namespace) OnServerSideEmit(fn ServerSideHandler) {
 	n.mu.Lock()
 	n.onServerEmit = append(n.onServerEmit[:len(n.onServerEmit):len(n.onServerEmit)], fn)
 	n.mu.Unlock()
+}
+
+// callServerSide runs fn, recovering a panic.
+func (n *Namespace) callServerSide(fn ServerSideHandler, event string, args Args, ack Ack) {
+	defer func() {
+		if v := recover(); v != nil {
+			n.srv.log.Error("socketio: server-side handler panicked", "nsp", n.name, "event", event, "panic", v)
+		}
+	}()
+	fn(event, args, ack)
 }
 
 // ServerSideEmit sends an event to the namespaces of the same name on the other
@@ -96,27 +114,11 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 	if parser.IsReservedEvent(event) {
 		return ErrReservedEvent
 	}
-	e := newEncoder(64)
-	if err := e.encodeArgs(args); err != nil {
-		return err
-	}
-	e.buf = append(e.buf, ']')
-	a, err := ParseArgs(e.buf, e.atts, 0)
+	a, err := argsOf(args)
 	if err != nil {
 		return err
 	}
 	return n.adapter.ServerSideEmit(event, a)
-}
-
-// ReceiveServerSideEmit runs the OnServerSideEmit handlers; cluster adapters call
-// it for events from other nodes.
-func (n *Namespace) ReceiveServerSideEmit(event string, args Args) {
-	n.mu.RLock()
-	fns := n.onServerEmit
-	n.mu.RUnlock()
-	for _, fn := range fns {
-		fn(event, args)
-	}
 }
 
 // Socket returns the local socket with id, or nil.
@@ -326,8 +328,8 @@ func (n *Namespace) connect(c *client, hs *Handshake) {
 		}
 	}
 	n.adapter.AddAll(s.id, rooms)
-	if ma, ok := n.adapter.(interface{ Offset() string }); ok && s.pid != "" {
-		s.offset = ma.Offset()
+	if sa, ok := n.adapter.(SessionAdapter); ok && s.pid != "" {
+		s.offset = sa.Offset()
 	}
 	s.connected.Store(true)
 	s.joinMu.Unlock()
@@ -386,7 +388,11 @@ func (n *Namespace) ownerOf(s *Socket) (owner string, ok bool) {
 // everyone or to one of the rooms kept. Nil, and s unchanged, when nothing is
 // restored.
 func (n *Namespace) restore(s *Socket, pid, offset, owner string) *RestoredSession {
-	rs, err := n.adapter.RestoreSession(pid, offset, owner)
+	sa, ok := n.adapter.(SessionAdapter)
+	if !ok {
+		return nil
+	}
+	rs, err := sa.RestoreSession(pid, offset, owner)
 	if err != nil {
 		n.srv.log.Warn("socketio: restore session", "nsp", n.name, "err", err)
 	}

@@ -47,7 +47,7 @@ func TestEmptyChildNamespaceRemoved(t *testing.T) {
 	var closed, setups atomic.Int32
 	var mu sync.Mutex
 	var connected []string
-	srv, base := newTestServer(t, Config{NewAdapter: func(n *Namespace) Adapter {
+	srv, base := newTestServer(t, Config{NewAdapter: func(n AdapterHost) Adapter {
 		return &closeCountingAdapter{MemoryAdapter: NewMemoryAdapter(n), closed: &closed}
 	}}, func(s *Server) {
 		s.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`), func(n *Namespace) {

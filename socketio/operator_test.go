@@ -31,7 +31,7 @@ func (a *clusterAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet,
 // Local().EmitWithAck asks this node's sockets only, so it must not wait for the
 // other nodes: it returns as soon as every local socket has answered.
 func TestLocalEmitWithAckInCluster(t *testing.T) {
-	srv, base := newTestServer(t, Config{NewAdapter: func(n *Namespace) Adapter {
+	srv, base := newTestServer(t, Config{NewAdapter: func(n AdapterHost) Adapter {
 		return &clusterAdapter{MemoryAdapter: NewMemoryAdapter(n), nodes: 3}
 	}}, nil)
 	clients := []*rawClient{dial(t, base, "websocket"), dial(t, base, "polling")}

@@ -27,7 +27,7 @@ func readConnect(t *testing.T, c *rawClient, prefix string) connectReply {
 func TestConnectionStateRecovery(t *testing.T) {
 	var middlewareRuns atomic.Int32
 	var revoked atomic.Bool
-	disconnected := make(chan string, 4)
+	disconnected := make(chan DisconnectReason, 4)
 	sockets := make(chan *Socket, 4)
 	srv, base := newTestServer(t, Config{Recovery: &RecoveryConfig{MaxDisconnectionDuration: 5 * time.Second}}, func(s *Server) {
 		s.Use(func(so *Socket) error {
@@ -42,7 +42,7 @@ func TestConnectionStateRecovery(t *testing.T) {
 				_ = so.Join("r")
 				so.SetData("claims")
 			}
-			so.OnDisconnect(func(r string) { disconnected <- r })
+			so.OnDisconnect(func(r DisconnectReason) { disconnected <- r })
 			sockets <- so
 		})
 	})

@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"rtserver/socketio/engineio"
+	"rtserver/socketio/parser"
 )
 
 // Server is a Socket.IO server: an http.Handler (mount it at /socket.io/) holding
-// namespaces. It implements engineio.Handler, so it can also be attached to an
-// engineio.Server built elsewhere. Its methods are safe for concurrent use.
+// namespaces. Its methods are safe for concurrent use.
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *engineio.Server
+	codec  parser.Codec // nil: the JSON parser, called directly (see encodeFrames)
 
 	mu       sync.RWMutex
 	nsps     map[string]*Namespace
@@ -71,12 +72,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, nsps: make(map[string]*Namespace)}
+	s := &Server{cfg: cfg, log: cfg.Logger, nsps: make(map[string]*Namespace), codec: cfg.Parser}
 	ecfg := cfg.Engine
 	if ecfg.Logger == nil {
 		ecfg.Logger = cfg.Logger
 	}
-	eng, err := engineio.NewServer(ecfg, s)
+	eng, err := engineio.NewServer(ecfg, engineHandler{s})
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +104,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Engine returns the underlying Engine.IO server.
 func (s *Server) Engine() *engineio.Server { return s.engine }
 
-// OnOpen implements engineio.Handler: it attaches a Socket.IO client to a new
-// Engine.IO session.
-func (s *Server) OnOpen(sess *engineio.Session) engineio.SessionHandler {
-	s.sessions.Add(1)
-	c := newClient(s, sess)
+// engineHandler is the engineio.Handler of a Server, kept off Server's methods.
+type engineHandler struct{ s *Server }
+
+// OnOpen attaches a Socket.IO client to a new Engine.IO session.
+func (h engineHandler) OnOpen(sess *engineio.Session) engineio.SessionHandler {
+	h.s.sessions.Add(1)
+	c := newClient(h.s, sess)
 	c.start()
 	return c
 }

@@ -403,14 +403,14 @@ func TestServerDisconnect(t *testing.T) {
 		for _, closeConn := range []bool{false, true} {
 			t.Run(tr, func(t *testing.T) {
 				t.Parallel()
-				reasons := make(chan string, 2)
+				reasons := make(chan DisconnectReason, 2)
 				sock := make(chan *Socket, 2)
 				_, base := newTestServer(t, Config{}, func(s *Server) {
 					s.OnConnection(func(so *Socket) {
-						so.OnDisconnect(func(r string) { reasons <- r })
+						so.OnDisconnect(func(r DisconnectReason) { reasons <- r })
 						sock <- so
 					})
-					s.Of("/b").OnConnection(func(so *Socket) { so.OnDisconnect(func(r string) { reasons <- r }) })
+					s.Of("/b").OnConnection(func(so *Socket) { so.OnDisconnect(func(r DisconnectReason) { reasons <- r }) })
 				})
 				c := dial(t, base, tr)
 				c.connect("/", "")
@@ -446,9 +446,9 @@ func TestServerDisconnect(t *testing.T) {
 }
 
 func TestClientDisconnectAndTransportClose(t *testing.T) {
-	reasons := make(chan string, 4)
+	reasons := make(chan DisconnectReason, 4)
 	_, base := newTestServer(t, Config{}, func(s *Server) {
-		s.OnConnection(func(so *Socket) { so.OnDisconnect(func(r string) { reasons <- r }) })
+		s.OnConnection(func(so *Socket) { so.OnDisconnect(func(r DisconnectReason) { reasons <- r }) })
 	})
 	c := dial(t, base, "websocket")
 	c.connect("/", "")
@@ -475,9 +475,9 @@ func TestConnectTimeout(t *testing.T) {
 }
 
 func TestShutdownClosesTransport(t *testing.T) {
-	reasons := make(chan string, 2)
+	reasons := make(chan DisconnectReason, 2)
 	srv, base := newTestServer(t, Config{}, func(s *Server) {
-		s.OnConnection(func(so *Socket) { so.OnDisconnect(func(r string) { reasons <- r }) })
+		s.OnConnection(func(so *Socket) { so.OnDisconnect(func(r DisconnectReason) { reasons <- r }) })
 	})
 	c := dial(t, base, "websocket")
 	c.connect("/", "")

@@ -53,11 +53,13 @@ type Socket struct {
 	pending   []string   // rooms joined by middleware, before the socket connected
 
 	mu            sync.RWMutex
-	handlers      map[string]EventHandler
-	anyHandlers   []AnyHandler
+	handlers      map[string][]*listener[EventHandler]
+	anyHandlers   []*listener[AnyHandler]
+	outgoing      []*listener[OutgoingHandler]
+	hasOutgoing   atomic.Bool // outgoing is not empty: broadcasts skip the lock otherwise
 	middlewares   []PacketMiddleware
-	onDisconnect  []func(reason string)
-	onDisconnectg []func(reason string) // "disconnecting": rooms still joined
+	onDisconnect  []func(reason DisconnectReason)
+	onDisconnectg []func(reason DisconnectReason) // "disconnecting": rooms still joined
 	data          any
 	values        map[any]any
 }
@@ -190,30 +192,6 @@ func (s *Socket) Get(key any) any {
 	return s.values[key]
 }
 
-// On registers the handler of event, replacing a previous one.
-func (s *Socket) On(event string, h EventHandler) {
-	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]EventHandler)
-	}
-	s.handlers[event] = h
-	s.mu.Unlock()
-}
-
-// Off removes the handler of event.
-func (s *Socket) Off(event string) {
-	s.mu.Lock()
-	delete(s.handlers, event)
-	s.mu.Unlock()
-}
-
-// OnAny registers a handler that sees every event, before its own handler.
-func (s *Socket) OnAny(h AnyHandler) {
-	s.mu.Lock()
-	s.anyHandlers = append(s.anyHandlers[:len(s.anyHandlers):len(s.anyHandlers)], h)
-	s.mu.Unlock()
-}
-
 // Use adds a packet middleware (see PacketMiddleware).
 func (s *Socket) Use(mw PacketMiddleware) {
 	s.mu.Lock()
@@ -225,7 +203,7 @@ func (s *Socket) Use(mw PacketMiddleware) {
 // reason (ReasonServerNamespaceDisconnect, ReasonTransportClose, ...). It runs after
 // the socket left its rooms, on the goroutine that disconnected it. Registered after
 // the disconnect, fn never runs.
-func (s *Socket) OnDisconnect(fn func(reason string)) {
+func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnect = append(s.onDisconnect, fn)
 	s.mu.Unlock()
@@ -233,7 +211,7 @@ func (s *Socket) OnDisconnect(fn func(reason string)) {
 
 // OnDisconnecting registers fn to run when the socket is about to disconnect, while
 // it is still in its rooms (socket.io's "disconnecting" event).
-func (s *Socket) OnDisconnecting(fn func(reason string)) {
+func (s *Socket) OnDisconnecting(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnectg = append(s.onDisconnectg, fn)
 	s.mu.Unlock()
@@ -244,11 +222,7 @@ func (s *Socket) OnDisconnecting(fn func(reason string)) {
 // byte for byte (attachments kept), anything else is json.Marshal'ed. It never
 // blocks on the network; ErrDisconnected means the socket is gone.
 func (s *Socket) Emit(event string, args ...any) error {
-	p, err := eventPacket(s.nsp.name, event, args, parser.NoID)
-	if err != nil {
-		return err
-	}
-	return s.sendPacket(p)
+	return (&Emitter{s: s}).Emit(event, args...)
 }
 
 // EmitWithAck sends an event and waits for the client's acknowledgement, or until
@@ -257,17 +231,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 // EmitWithAck from a handler of the same connection blocks that loop until ctx
 // ends: use EmitWithAckFunc there, or a goroutine.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
-	type result struct {
-		args Args
-		err  error
-	}
-	ch := make(chan result, 1)
-	err := s.EmitWithAckFunc(ctx, event, func(a Args, err error) { ch <- result{a, err} }, args...)
-	if err != nil {
-		return Args{}, err
-	}
-	r := <-ch
-	return r.args, r.err
+	return (&Emitter{s: s}).EmitWithAck(ctx, event, args...)
 }
 
 // EmitWithAckFunc sends an event and calls cb exactly once: with the client's
@@ -275,22 +239,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 // or the socket disconnects. It does not block. The socket keeps at most
 // Config.MaxPendingAcks callbacks (ErrTooManyAcks).
 func (s *Socket) EmitWithAckFunc(ctx context.Context, event string, cb func(Args, error), args ...any) error {
-	if !s.connected.Load() {
-		return ErrDisconnected
-	}
-	id := s.nsp.nextAckID()
-	p, err := eventPacket(s.nsp.name, event, args, id)
-	if err != nil {
-		return err
-	}
-	if err := s.acks.register(ctx, id, cb); err != nil {
-		return err
-	}
-	if err := s.sendPacket(p); err != nil {
-		s.acks.drop(id)
-		return err
-	}
-	return nil
+	return (&Emitter{s: s}).EmitWithAckFunc(ctx, event, cb, args...)
 }
 
 // PendingAcks returns how many acknowledgements the socket waits for.
@@ -385,7 +334,7 @@ func (s *Socket) Disconnect(close bool) {
 
 // sendPacket encodes p and queues it.
 func (s *Socket) sendPacket(p *parser.Packet) error {
-	return s.sendFrames(encodeFrames(p), false)
+	return s.sendFrames(s.nsp.srv.encodeFrames(p, true), false)
 }
 
 // sendFrames queues frames on the connection. volatile drops them when the
@@ -408,21 +357,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	if p.HasID() {
 		ack = s.makeAck(p.ID)
 	}
-	s.mu.RLock()
-	mws, anys, h := s.middlewares, s.anyHandlers, s.handlers[name]
-	s.mu.RUnlock()
-	defer s.recoverHandler(name)
-	for _, mw := range mws {
-		if mw(s, name, args, ack) != nil {
-			return
-		}
-	}
-	for _, a := range anys {
-		a(s, name, args, ack)
-	}
-	if h != nil {
-		h(s, args, ack)
-	}
+	s.dispatch(name, args, ack)
 }
 
 // recoverHandler keeps a panicking handler from taking the server down: the panic
@@ -461,7 +396,7 @@ func (s *Socket) makeAck(id int64) Ack {
 
 // onClose ends the socket once: disconnecting handlers, recovery persistence, room
 // removal, pending acks failed, context cancelled, disconnect handlers.
-func (s *Socket) onClose(reason string) {
+func (s *Socket) onClose(reason DisconnectReason) {
 	if !s.connected.CompareAndSwap(true, false) {
 		return
 	}
@@ -472,9 +407,9 @@ func (s *Socket) onClose(reason string) {
 	for _, fn := range disconnecting {
 		s.safeCall(fn, reason)
 	}
-	if s.pid != "" && recoverable(reason) {
+	if sa, ok := s.nsp.adapter.(SessionAdapter); ok && s.pid != "" && reason.recoverable() {
 		if owner, ok := s.nsp.ownerOf(s); ok {
-			s.nsp.adapter.PersistSession(PersistedSession{
+			sa.PersistSession(PersistedSession{
 				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
 				Offset: s.offset, DisconnectedAt: s.nsp.srv.now(), Owner: owner,
 			})
@@ -497,7 +432,7 @@ func (s *Socket) onClose(reason string) {
 	}
 }
 
-func (s *Socket) safeCall(fn func(string), reason string) {
+func (s *Socket) safeCall(fn func(DisconnectReason), reason DisconnectReason) {
 	defer s.recoverHandler("disconnect")
 	fn(reason)
 }

@@ -75,7 +75,7 @@ func openCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (*clu
 }
 
 // newAdapter is socketio.Config.NewAdapter: nil (in-memory) for one node.
-func (c *cluster) newAdapter() func(*socketio.Namespace) socketio.Adapter {
+func (c *cluster) newAdapter() func(socketio.AdapterHost) socketio.Adapter {
 	if c == nil {
 		return nil
 	}

@@ -68,6 +68,9 @@ type Config struct {
 	// upgrade (which carry ?sid=) to the node that made the session by it.
 	// At most 16 of A-Z a-z 0-9 _ -. Default empty: no prefix.
 	SIDPrefix string
+	// PerMessageDeflate compresses WebSocket messages with clients that offer it
+	// (socket.io-client does). Nil: off, as in Node.
+	PerMessageDeflate *PerMessageDeflate
 	// Logger receives debug records about sessions. Nil discards.
 	Logger *slog.Logger
 }
@@ -120,6 +123,10 @@ func (c Config) withDefaults() Config {
 	if c.MaxWriteQueueBytes == 0 {
 		c.MaxWriteQueueBytes = DefaultMaxWriteQueueBytes
 	}
+	if c.PerMessageDeflate != nil {
+		d := c.PerMessageDeflate.withDefaults()
+		c.PerMessageDeflate = &d
+	}
 	return c
 }
 
@@ -144,6 +151,11 @@ func (c Config) Validate() error {
 		return errors.New("engineio: Transports must not be empty")
 	case !validSIDPrefix(c.SIDPrefix):
 		return errors.New("engineio: SIDPrefix must be at most 16 of A-Z a-z 0-9 _ -")
+	}
+	if c.PerMessageDeflate != nil {
+		if err := c.PerMessageDeflate.validate(); err != nil {
+			return err
+		}
 	}
 	seen := map[string]bool{}
 	for _, t := range c.Transports {

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/gorilla/websocket"
+
 	"rtserver/socketio/engineio"
 )
 
@@ -75,4 +77,27 @@ func ExampleConfig_initialHeaders() {
 	// Output:
 	// route=node-1; Path=/; HttpOnly
 	// node-1
+}
+
+// PerMessageDeflate compresses WebSocket messages of 512 bytes and more with the
+// clients that offer it (socket.io-client does by default).
+func ExamplePerMessageDeflate() {
+	srv, err := engineio.NewServer(engineio.Config{
+		PerMessageDeflate: &engineio.PerMessageDeflate{Threshold: 512},
+	}, echo{})
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+
+	d := websocket.Dialer{EnableCompression: true}
+	c, res, err := d.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/engine.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	fmt.Println(res.Header.Get("Sec-Websocket-Extensions"))
+	// Output: permessage-deflate; server_no_context_takeover; client_no_context_takeover
 }

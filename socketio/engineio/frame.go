@@ -17,6 +17,8 @@ type Frame struct {
 	// text packet), 0x04 for binary (the v3 binary packet; v4 sends enc[1:]).
 	enc    []byte
 	binary bool
+	// noCompress keeps the message out of permessage-deflate (NewUncompressedFrame).
+	noCompress bool
 	// refs counts sends, saturating at 2: a frame sent once is written directly, a
 	// shared one through its prepared messages.
 	refs atomic.Int32
@@ -40,6 +42,19 @@ func NewFrame(data []byte, binary bool) *Frame {
 	copy(enc[1:], data)
 	return &Frame{enc: enc, binary: binary}
 }
+
+// NewUncompressedFrame is NewFrame for a message that is never compressed, even on
+// a WebSocket that negotiated permessage-deflate (Socket.IO's compress(false)): data
+// that is already compressed, or latency that matters more than bytes.
+func NewUncompressedFrame(data []byte, binary bool) *Frame {
+	f := NewFrame(data, binary)
+	f.noCompress = true
+	return f
+}
+
+// Compressible reports whether the frame may be compressed (see
+// NewUncompressedFrame).
+func (f *Frame) Compressible() bool { return !f.noCompress }
 
 // Data returns the message payload. It must not be modified.
 func (f *Frame) Data() []byte { return f.enc[1:] }

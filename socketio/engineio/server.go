@@ -101,9 +101,10 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 		srv.sidPrefix = cfg.SIDPrefix + "."
 	}
 	srv.upgrader = websocket.Upgrader{
-		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   0, // ours, wsReadBufferSize, through upgradeWS
-		WriteBufferPool:  &sync.Pool{},
+		HandshakeTimeout:  10 * time.Second,
+		EnableCompression: cfg.PerMessageDeflate != nil,
+		ReadBufferSize:    0, // ours, wsReadBufferSize, through upgradeWS
+		WriteBufferPool:   &sync.Pool{},
 		// Origin is checked by ServeHTTP (Config.CheckOrigin) before upgrading.
 		CheckOrigin: func(*http.Request) bool { return true },
 		Error: func(w http.ResponseWriter, r *http.Request, status int, _ error) {

@@ -148,6 +148,11 @@ func (srv *Server) readMessage(c *wsConn) (int, []byte, error) {
 		}
 		n, err := rd.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
+		if int64(len(b)) > srv.cfg.MaxPayload {
+			// gorilla bounds the bytes on the wire; with permessage-deflate a small
+			// message may inflate far beyond them, so the payload is bounded here.
+			err = websocket.ErrReadLimit
+		}
 		if err == io.EOF {
 			break
 		}
@@ -280,6 +285,7 @@ func (s *Session) writeWS(c *wsConn, p *outPacket) error {
 			return c.WriteMessage(websocket.TextMessage, b)
 		}
 		typ, b, slot := f.wsMessage(s.proto)
+		s.srv.compressNext(c, f, len(b))
 		if f.shared() {
 			if pm := f.prepared(slot, typ, b); pm != nil {
 				return c.WritePreparedMessage(pm)
@@ -287,6 +293,7 @@ func (s *Session) writeWS(c *wsConn, p *outPacket) error {
 		}
 		return c.WriteMessage(typ, b)
 	}
+	s.srv.compressNext(c, nil, 0)
 	var pm *websocket.PreparedMessage
 	switch {
 	case p.data != "":

@@ -28,6 +28,7 @@ func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request, hdr http.He
 	if err != nil {
 		return nil, err
 	}
+	srv.setupDeflate(c)
 	wc := &wsConn{Conn: c, br: hw.br}
 	if sc, ok := c.UnderlyingConn().(syscall.Conn); ok && canPark {
 		if rc, err := sc.SyscallConn(); err == nil {

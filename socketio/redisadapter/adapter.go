@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,7 @@ import (
 type nspAdapter struct {
 	*socketio.MemoryAdapter
 	c   *Cluster
-	nsp *socketio.Namespace
+	nsp socketio.AdapterHost
 	ch  channels
 
 	// remoteAckID numbers the acks of broadcasts from other nodes downwards from
@@ -44,9 +45,10 @@ type pending struct {
 	ids      []string
 	onCount  func(int)
 	onAck    func(string, socketio.Args)
+	replies  []socketio.Args // serverSideEmitWithAck
 }
 
-func newNspAdapter(c *Cluster, n *socketio.Namespace) *nspAdapter {
+func newNspAdapter(c *Cluster, n socketio.AdapterHost) *nspAdapter {
 	a := &nspAdapter{
 		MemoryAdapter: socketio.NewMemoryAdapter(n),
 		c:             c,
@@ -149,7 +151,14 @@ func (a *nspAdapter) request(ctx context.Context, kind int, body map[string]any)
 	if err != nil {
 		return nil, err
 	}
-	pd := &pending{kind: kind, expected: nodes - 1, done: make(chan struct{})}
+	return a.await(ctx, kind, reqID, msg, nodes-1)
+}
+
+// await publishes request msg, of id reqID, and waits for expected answers (see
+// request).
+func (a *nspAdapter) await(ctx context.Context, kind int, reqID string, msg []byte, expected int) (*pending, error) {
+	var err error
+	pd := &pending{kind: kind, expected: expected, done: make(chan struct{})}
 	a.mu.Lock()
 	a.pending[reqID] = pd
 	a.mu.Unlock()
@@ -254,6 +263,29 @@ func (a *nspAdapter) ServerSideEmit(event string, args socketio.Args) error {
 	return nil
 }
 
+// ServerSideEmitWithAck implements socketio.ServerSideAcker: the SERVER_SIDE_EMIT
+// request with a requestId, answered by each other node once, within ctx and
+// RequestsTimeout.
+func (a *nspAdapter) ServerSideEmitWithAck(ctx context.Context, event string, args socketio.Args) ([]socketio.Args, error) {
+	nodes, _ := a.ServerCount(ctx)
+	if nodes <= 1 {
+		return []socketio.Args{}, nil
+	}
+	reqID := newID(12)
+	msg, err := encodeServerSideEmitRequest(a.c.uid, reqID, event, args)
+	if err != nil {
+		return nil, err
+	}
+	pd, err := a.await(ctx, reqServerSideEmit, reqID, msg, nodes-1)
+	a.mu.Lock()
+	replies := append([]socketio.Args{}, pd.replies...)
+	a.mu.Unlock()
+	if errors.Is(err, ErrTimeout) {
+		err = fmt.Errorf("%w: %d of %d nodes answered: %w", socketio.ErrAckTimeout, len(replies), nodes-1, err)
+	}
+	return replies, err
+}
+
 // Close implements socketio.Adapter: the namespace's channels are unsubscribed and its
 // waiting requests end.
 func (a *nspAdapter) Close() error {
@@ -328,9 +360,20 @@ func (a *nspAdapter) onRequest(b []byte) error {
 		if err != nil {
 			return err
 		}
-		// An ack was asked for (serverSideEmitWithAck) when RequestID is set: our
-		// namespaces have no ack-taking server-side handlers, so the sender times out.
-		a.nsp.ReceiveServerSideEmit(event, args)
+		// An ack was asked for (serverSideEmitWithAck) when RequestID is set: the
+		// first answer of this node's handlers goes back to the sender.
+		var reply func(socketio.Args)
+		if r.RequestID != "" {
+			reply = func(args socketio.Args) {
+				msg, err := encodeServerSideResponse(r.RequestID, args)
+				if err != nil {
+					a.c.cfg.Logger.Warn("redisadapter: serverSideEmit answer not encodable", "nsp", a.nsp.Name(), "err", err)
+					return
+				}
+				a.c.enqueue(a.responseChannel(r), msg, nil)
+			}
+		}
+		a.nsp.ReceiveServerSideEmit(event, args, reply)
 	case reqBroadcast:
 		return a.onBroadcastRequest(r)
 	}
@@ -466,9 +509,15 @@ func (a *nspAdapter) onResponse(b []byte) error {
 		a.answer(r.RequestID, pd, func() {
 			for i := range socks {
 				w := &socks[i]
-				pd.sockets = append(pd.sockets, socketio.NewRemoteSocket(a.nsp, w.ID, w.Handshake.handshake(), w.Rooms, w.Data))
+				pd.sockets = append(pd.sockets, a.nsp.RemoteSocket(w.ID, w.Handshake.handshake(), w.Rooms, w.Data))
 			}
 		})
+	case pd.kind == reqServerSideEmit:
+		args, err := r.valueArgs(r.Data, r.MsgData)
+		if err != nil {
+			return err
+		}
+		a.answer(r.RequestID, pd, func() { pd.replies = append(pd.replies, args) })
 	case pd.kind == reqSockets:
 		var ids []string
 		if err := json.Unmarshal(r.Sockets, &ids); err != nil {

@@ -97,7 +97,7 @@ func (c *Cluster) UID() string { return c.uid }
 
 // NewAdapter makes the adapter of namespace n; pass it as socketio.Config.NewAdapter.
 // It subscribes the namespace's channels without waiting for Redis.
-func (c *Cluster) NewAdapter(n *socketio.Namespace) socketio.Adapter {
+func (c *Cluster) NewAdapter(n socketio.AdapterHost) socketio.Adapter {
 	a := newNspAdapter(c, n)
 	c.mu.Lock()
 	if c.closed {

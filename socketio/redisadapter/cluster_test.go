@@ -244,7 +244,7 @@ func TestServerSideEmitAcrossNodes(t *testing.T) {
 	rs := redistest.Start(t)
 	got := make(chan string, 4)
 	recv := func(s *socketio.Server) {
-		s.Of("/").OnServerSideEmit(func(event string, args socketio.Args) {
+		s.Of("/").OnServerSideEmit(func(event string, args socketio.Args, _ socketio.Ack) {
 			b, _ := args.Binary(1)
 			got <- event + string(args.Raw(0)) + string(b)
 		})

@@ -19,11 +19,12 @@
 //   - k-request#nsp# carries requests ({uid, requestId, type, ...}), JSON except
 //     BROADCAST and any request carrying binary, which are msgpack: 0 sockets,
 //     1 allRooms, 2 remoteJoin, 3 remoteLeave, 4 remoteDisconnect, 5 fetchSockets,
-//     6 serverSideEmit, 7 broadcast with acks.
+//     6 serverSideEmit (with a requestId when acks are wanted), 7 broadcast with acks.
 //   - k-response#nsp# (and k-response#nsp#uid#, the requester's own) carry answers:
 //     {requestId, sockets|rooms}, and for broadcasts with acks one
 //     {type: 8, requestId, clientCount} per node then {type: 9, requestId, packet} per
-//     ack, packet being the ack's first argument.
+//     ack, packet being the ack's first argument; {type: 6, requestId, data} is a
+//     node's answer to a serverSideEmit with acks.
 //   - PUBSUB NUMSUB k-request#nsp# is the server count.
 //
 // # Redis outages
@@ -38,10 +39,10 @@
 //
 // # Limits
 //
-// Connection state recovery stays per node (the Node adapter has none either). A
-// serverSideEmit from Node that asks for acks gets none from a Go node (OnServerSideEmit
-// handlers take no ack), so the Node caller times out. An ack forwarded from another node
-// carries its first argument only, and AckResponse.SocketID is "" for it.
+// Connection state recovery stays per node (the Node adapter has none either). An ack
+// forwarded from another node (a broadcast's, or a node's answer to
+// ServerSideEmitWithAck) carries its first argument only, as with Node's adapter, and
+// AckResponse.SocketID is "" for it.
 //
 // # Concurrency
 //

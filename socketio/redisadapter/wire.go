@@ -9,6 +9,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"rtserver/socketio"
+	"rtserver/socketio/internal/msgpackjson"
 	"rtserver/socketio/parser"
 )
 
@@ -112,7 +113,7 @@ func encodePacket(e *msgpack.Encoder, p *parser.Packet) error {
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(int64(parser.Event))
 	_ = e.EncodeString("data")
-	if err := encodeJSON(e, p.Data, p.Attachments); err != nil {
+	if err := msgpackjson.Encode(e, p.Data, p.Attachments); err != nil {
 		return err
 	}
 	_ = e.EncodeString("nsp")
@@ -151,7 +152,7 @@ func (w *wirePacket) toPacket(nsp string) (*parser.Packet, error) {
 	data, atts := []byte(w.JSONData), [][]byte(nil)
 	if w.Data != nil {
 		var err error
-		if data, atts, err = rawToJSON(w.Data); err != nil {
+		if data, atts, err = msgpackjson.ToJSON(w.Data); err != nil {
 			return nil, err
 		}
 	}
@@ -232,7 +233,7 @@ func (r *request) eventData() (string, socketio.Args, error) {
 	data, atts := []byte(r.Data), [][]byte(nil)
 	if r.isMsgpack {
 		var err error
-		if data, atts, err = rawToJSON(r.MsgData); err != nil {
+		if data, atts, err = msgpackjson.ToJSON(r.MsgData); err != nil {
 			return "", socketio.Args{}, err
 		}
 	}
@@ -259,6 +260,9 @@ type response struct {
 	Packet    json.RawMessage    `json:"packet,omitempty" msgpack:"-"`
 	MsgPacket msgpack.RawMessage `json:"-" msgpack:"packet,omitempty"`
 	MsgSocks  msgpack.RawMessage `json:"-" msgpack:"sockets,omitempty"`
+	// Data is a serverSideEmitWithAck answer: the handler's first ack argument.
+	Data      json.RawMessage    `json:"data,omitempty" msgpack:"-"`
+	MsgData   msgpack.RawMessage `json:"-" msgpack:"data,omitempty"`
 	isMsgpack bool
 }
 
@@ -272,7 +276,7 @@ func decodeResponse(b []byte) (*response, error) {
 		return nil, err
 	}
 	if r.MsgSocks != nil {
-		js, _, err := rawToJSON(r.MsgSocks)
+		js, _, err := msgpackjson.ToJSON(r.MsgSocks)
 		if err != nil {
 			return nil, err
 		}
@@ -282,11 +286,15 @@ func decodeResponse(b []byte) (*response, error) {
 }
 
 // ackArgs returns the Args of a BROADCAST_ACK: its one value.
-func (r *response) ackArgs() (socketio.Args, error) {
-	val, atts := []byte(r.Packet), [][]byte(nil)
+func (r *response) ackArgs() (socketio.Args, error) { return r.valueArgs(r.Packet, r.MsgPacket) }
+
+// valueArgs returns the Args holding the one value of a response field, given in
+// its JSON (js) and msgpack (mp) forms.
+func (r *response) valueArgs(js json.RawMessage, mp msgpack.RawMessage) (socketio.Args, error) {
+	val, atts := []byte(js), [][]byte(nil)
 	if r.isMsgpack {
 		var err error
-		if val, atts, err = rawToJSON(r.MsgPacket); err != nil {
+		if val, atts, err = msgpackjson.ToJSON(mp); err != nil {
 			return socketio.Args{}, err
 		}
 	}
@@ -324,6 +332,12 @@ func encodeBroadcastRequest(uid, reqID string, p *parser.Packet, opts wireOpts) 
 // when the arguments carry binary (Node decodes both; JSON would turn bytes into
 // {"type":"Buffer"} objects).
 func encodeServerSideEmit(uid, event string, args socketio.Args) ([]byte, error) {
+	return encodeServerSideEmitRequest(uid, "", event, args)
+}
+
+// encodeServerSideEmitRequest is encodeServerSideEmit with a requestId when reqID is
+// set: the sender wants one answer per node (serverSideEmitWithAck).
+func encodeServerSideEmitRequest(uid, reqID, event string, args socketio.Args) ([]byte, error) {
 	raw, _ := args.MarshalJSON()
 	data := make([]byte, 0, len(raw)+len(event)+4)
 	data = parser.AppendString(append(data, '['), event)
@@ -333,20 +347,29 @@ func encodeServerSideEmit(uid, event string, args socketio.Args) ([]byte, error)
 	data = append(data, raw[1:]...)
 	if len(args.Attachments()) == 0 {
 		return json.Marshal(struct {
-			UID  string          `json:"uid"`
-			Type int             `json:"type"`
-			Data json.RawMessage `json:"data"`
-		}{uid, reqServerSideEmit, data})
+			UID       string          `json:"uid"`
+			RequestID string          `json:"requestId,omitempty"`
+			Type      int             `json:"type"`
+			Data      json.RawMessage `json:"data"`
+		}{uid, reqID, reqServerSideEmit, data})
 	}
 	var buf bytes.Buffer
 	e := msgpack.NewEncoder(&buf)
-	_ = e.EncodeMapLen(3)
+	n := 3
+	if reqID != "" {
+		n++
+	}
+	_ = e.EncodeMapLen(n)
 	_ = e.EncodeString("uid")
 	_ = e.EncodeString(uid)
+	if reqID != "" {
+		_ = e.EncodeString("requestId")
+		_ = e.EncodeString(reqID)
+	}
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(reqServerSideEmit)
 	_ = e.EncodeString("data")
-	if err := encodeJSON(e, data, args.Attachments()); err != nil {
+	if err := msgpackjson.Encode(e, data, args.Attachments()); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -367,7 +390,36 @@ func encodeAckResponse(reqID string, args socketio.Args) ([]byte, error) {
 	if first == nil {
 		first = json.RawMessage("null")
 	}
-	if err := encodeJSON(e, first, args.Attachments()); err != nil {
+	if err := msgpackjson.Encode(e, first, args.Attachments()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// encodeServerSideResponse is a node's answer to a serverSideEmitWithAck: {type: 6,
+// requestId, data} with data the first ack argument, JSON like Node's, or msgpack when
+// it carries binary.
+func encodeServerSideResponse(reqID string, args socketio.Args) ([]byte, error) {
+	first := args.Raw(0)
+	if first == nil {
+		first = json.RawMessage("null")
+	}
+	if len(args.Attachments()) == 0 {
+		return json.Marshal(struct {
+			Type      int             `json:"type"`
+			RequestID string          `json:"requestId"`
+			Data      json.RawMessage `json:"data"`
+		}{reqServerSideEmit, reqID, first})
+	}
+	var buf bytes.Buffer
+	e := msgpack.NewEncoder(&buf)
+	_ = e.EncodeMapLen(3)
+	_ = e.EncodeString("type")
+	_ = e.EncodeInt(reqServerSideEmit)
+	_ = e.EncodeString("requestId")
+	_ = e.EncodeString(reqID)
+	_ = e.EncodeString("data")
+	if err := msgpackjson.Encode(e, first, args.Attachments()); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

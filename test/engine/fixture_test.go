@@ -11,10 +11,13 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"rtserver/socketio"
+	"rtserver/socketio/engineio"
+	"rtserver/socketio/msgpackparser"
 )
 
 // The fixture's application, the same on every instance (the Node suites rely on it):
@@ -53,6 +56,9 @@ import (
 //	nested binary ({name, file, parts, meta:{thumb}}, ack)
 //	                                   binary nested in an object: ack it back, and emit "nested
 //	                                   binary" {echo: it, list: [file, thumb]}
+//	echo uncompressed (...args)        emit "echo" with the same args, Compress(false)
+//	wire bytes (ack)                   ack {read, written}: bytes through the fixture's TCP
+//	                                   connections so far (0 unless the fixture counts them)
 //
 // Response headers: the handshake response (polling, or the WebSocket upgrade) sets the
 // cookie e2e-handshake=1; every polling and upgrade response has X-E2E: every.
@@ -68,11 +74,15 @@ type fixture struct {
 	wsByAddr map[string]net.Conn // remote address → connection of a sid-less WebSocket handshake
 	blocked  map[string]bool     // Engine.IO sids whose transport was dropped
 	auths    map[*socketio.Socket]json.RawMessage
+
+	wireRead, wireWritten atomic.Int64 // with fixtureOptions.deflate
 }
 
 type fixtureOptions struct {
 	legacy   bool // Engine.AllowEIO3: socket.io-client 2.x
 	recovery bool // connection-state recovery on
+	msgpack  bool // socketio/msgpackparser: socket.io-msgpack-parser clients
+	deflate  bool // permessage-deflate on, and TCP bytes counted (wire bytes)
 }
 
 type connKey struct{}
@@ -100,6 +110,12 @@ func startFixture(t *testing.T, opt fixtureOptions) *fixture {
 	cfg.Engine.Headers = func(h http.Header, r *http.Request) {
 		h.Set("X-E2E", "every")
 	}
+	if opt.msgpack {
+		cfg.Parser = msgpackparser.Parser
+	}
+	if opt.deflate {
+		cfg.Engine.PerMessageDeflate = &engineio.PerMessageDeflate{}
+	}
 	if opt.recovery {
 		cfg.Recovery = &socketio.RecoveryConfig{MaxDisconnectionDuration: 2 * time.Minute}
 	}
@@ -119,6 +135,9 @@ func startFixture(t *testing.T, opt fixtureOptions) *fixture {
 	ts := httptest.NewUnstartedServer(mux)
 	ts.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		return context.WithValue(ctx, connKey{}, c)
+	}
+	if opt.deflate {
+		ts.Listener = &countingListener{Listener: ts.Listener, f: f}
 	}
 	ts.Start()
 	f.ts = ts
@@ -233,9 +252,9 @@ type askReq struct {
 }
 
 func (f *fixture) onConnection(n *socketio.Namespace, s *socketio.Socket) {
-	s.OnDisconnect(func(reason string) {
+	s.OnDisconnect(func(reason socketio.DisconnectReason) {
 		f.mu.Lock()
-		f.reasons[s.ID()] = reason
+		f.reasons[s.ID()] = string(reason)
 		delete(f.auths, s)
 		f.mu.Unlock()
 	})
@@ -394,6 +413,14 @@ func (f *fixture) onConnection(n *socketio.Namespace, s *socketio.Socket) {
 		}
 		f.drop(sid, s.Handshake().RemoteAddr)
 	})
+	s.On("echo uncompressed", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		_ = s.Compress(false).Emit("echo", args)
+	})
+	s.On("wire bytes", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		if ack != nil {
+			_ = ack(map[string]int64{"read": f.wireRead.Load(), "written": f.wireWritten.Load()})
+		}
+	})
 	s.On("reason of", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
 		id, ok := args.String(0)
 		if !ok || ack == nil {
@@ -417,4 +444,35 @@ func pattern(n, seed int) []byte {
 		b[i] = byte(i*7 + seed)
 	}
 	return b
+}
+
+// countingListener counts the bytes through its connections into the fixture.
+type countingListener struct {
+	net.Listener
+	f *fixture
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, f: l.f}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	f *fixture
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.f.wireRead.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.f.wireWritten.Add(int64(n))
+	return n, err
 }

@@ -25,7 +25,8 @@ import (
 //	query user=x           the socket's data is {"user": x}
 //	say ({room, text})     broadcast "said" (text, sender id, "go") to room
 //	say bin ({room})       broadcast "said bin" (bytes 1 2 3) to room
-//	serverSideEmit         recorded, listed by GET /ctl/sse
+//	serverSideEmit         recorded, listed by GET /ctl/sse; "ask-nodes" (q) is
+//	                       answered "go answers "+q
 //
 // Control endpoints (JSON answers) let the Node suite drive the Go node:
 //
@@ -35,6 +36,7 @@ import (
 //	GET /ctl/emit?room=r&event=e In(r).Emit(e, "from-go")
 //	GET /ctl/ask?event=e         EmitWithAck(e, "go?") with 3s → [first arg of each]
 //	GET /ctl/sse?event=e&arg=a   ServerSideEmit(e, a)
+//	GET /ctl/sse-ack?event=e     ServerSideEmitWithAck(e, "go?") → [first arg of each]
 //	GET /ctl/sse-received        events received from other nodes
 //	GET /ctl/count               ServerCount
 //	GET /ctl/rooms?id=s          rooms of local socket s
@@ -78,7 +80,12 @@ func startGoNode(t *testing.T, redisAddr string) *goNode {
 			_ = srv.To(m.Room).Emit("said bin", []byte{1, 2, 3}, "go")
 		})
 	})
-	srv.Of("/").OnServerSideEmit(func(event string, args socketio.Args) {
+	srv.Of("/").OnServerSideEmit(func(event string, args socketio.Args, ack socketio.Ack) {
+		if event == "ask-nodes" && ack != nil {
+			q, _ := args.String(0)
+			_ = ack("go answers " + q)
+			return
+		}
 		g.mu.Lock()
 		g.sse = append(g.sse, map[string]any{"event": event, "args": args})
 		g.mu.Unlock()
@@ -131,6 +138,14 @@ func (g *goNode) control(w http.ResponseWriter, r *http.Request) {
 		out = list
 	case "sse":
 		err = g.srv.Of("/").ServerSideEmit(q.Get("event"), q.Get("arg"))
+	case "sse-ack":
+		var res []socketio.Args
+		res, err = g.srv.Of("/").ServerSideEmitWithAck(ctx, q.Get("event"), "go?")
+		list := []json.RawMessage{}
+		for _, a := range res {
+			list = append(list, a.Raw(0))
+		}
+		out = list
 	case "sse-received":
 		g.mu.Lock()
 		out = append([]any{}, g.sse...)

@@ -83,6 +83,7 @@ before(async () => {
     s.on("say bin", ({ room }) => io.to(room).emit("said bin", Buffer.from([4, 5, 6]), "node"));
   });
   io.on("hello", (...args) => nodeSSE.push(args));
+  io.on("ask-nodes", (q, cb) => cb("node answers " + q));
   await new Promise((r) => httpServer.listen(0, "127.0.0.1", r));
   nodeURL = `http://127.0.0.1:${httpServer.address().port}`;
   emitterClient = createClient({ url: REDIS });
@@ -237,6 +238,13 @@ test("serverSideEmit both ways", async () => {
     (await ctl("sse-received")).some((e) => e.event === "hello" && e.args[0] === "from node" && e.args[1] === 2));
   await ctl("sse?event=hello&arg=from%20go");
   await eventually("Node got Go's serverSideEmit", async () => nodeSSE.some((a) => a[0] === "from go"));
+});
+
+test("serverSideEmitWithAck both ways", async () => {
+  const fromNode = await io.serverSideEmitWithAck("ask-nodes", "n?");
+  assert.deepEqual(fromNode, ["go answers n?"]);
+  const fromGo = await ctl("sse-ack?event=ask-nodes");
+  assert.deepEqual(fromGo, ["node answers go?"]);
 });
 
 test("broadcast with acks across nodes, both ways", async () => {
