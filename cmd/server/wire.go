@@ -25,11 +25,8 @@ import (
 
 // app is everything run needs after wiring.
 type app struct {
-	log  *slog.Logger
-	addr string
-	// tls serves the certificate of the public listener; nil means plain
-	// HTTP (TLS_CERT_FILE and TLS_KEY_FILE unset).
-	tls             *tlscert.Reloader
+	log             *slog.Logger
+	addr            string
 	handler         http.Handler
 	io              *socketio.Server
 	pollWait        time.Duration
@@ -50,6 +47,9 @@ type app struct {
 	// means off.
 	metricsAddr string
 	metrics     http.Handler
+	// tls serves the certificate of the public listener; nil means plain
+	// HTTP (TLS_CERT_FILE and TLS_KEY_FILE unset).
+	tls *tlscert.Reloader
 }
 
 // janitor purges expired sessions and revocations and trims the
