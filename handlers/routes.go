@@ -80,7 +80,8 @@ type Deps struct {
 // now: user:<sub> on /, /chat and /notifications, plus on /chat the rooms
 // rooms/ lets the claims join; none on /admin.
 //
-// Every response carries the security headers; every request is logged
+// Every response carries the security headers, and HTTPS ones (TLS, or a
+// trusted proxy's X-Forwarded-Proto) Strict-Transport-Security; every request is logged
 // with token query values redacted; panics become 500 JSON.
 func Router(d Deps) (*gin.Engine, error) {
 	r := gin.New()
@@ -88,7 +89,7 @@ func Router(d Deps) (*gin.Engine, error) {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = true
-	r.Use(middleware.RequestLog(d.Log), middleware.Recovery(d.Log), middleware.SecurityHeaders())
+	r.Use(middleware.RequestLog(d.Log), middleware.Recovery(d.Log), middleware.SecurityHeaders(), middleware.HSTS(d.TrustedProxies))
 	r.NoRoute(func(c *gin.Context) { writeError(c, apierr.NotFound) })
 	r.NoMethod(func(c *gin.Context) {
 		c.Data(http.StatusMethodNotAllowed, "application/json", apierr.HTTPBody(apierr.BadRequest))

@@ -14,12 +14,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"rtserver/internal/config"
+	"rtserver/internal/tlscert"
 )
 
 // run is the whole program: it reads config through getenv, wires the
 // store, the auth service, the Socket.IO server and the HTTP routes, opens
 // the metrics listener (METRICS_ADDR, unless off) and the public one
-// (ADDR), prints their URLs to stdout (metrics first), serves until ctx
+// (ADDR, HTTPS when TLS_CERT_FILE and TLS_KEY_FILE are set, the
+// certificate reloaded on SIGHUP; metrics stay plain HTTP), prints their
+// URLs to stdout (metrics first), serves until ctx
 // ends, then shuts down in order: the engine refuses new handshakes (503)
 // and closes every socket, then the public HTTP server drains, then the
 // metrics server (so a scrape can watch the drain), then the store closes,
@@ -84,9 +87,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Info("metrics listening", "addr", mln.Addr().String())
 		go func() { serveErr <- msrv.Serve(mln) }()
 	}
-	fmt.Fprintf(stdout, "rtserver listening on http://%s/\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String())
-	go func() { serveErr <- srv.Serve(ln) }()
+	scheme := "http"
+	if app.tls != nil {
+		srv.TLSConfig = tlscert.ServerConfig(app.tls)
+		scheme = "https"
+		defer watchCertificate(app.tls)()
+	}
+	fmt.Fprintf(stdout, "rtserver listening on %s://%s/\n", scheme, ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "tls", app.tls != nil)
+	go func() { serveErr <- serve(srv, ln) }()
 
 	janitorCtx, stopJanitor := context.WithCancel(context.Background())
 	janitorDone := make(chan struct{})

@@ -29,7 +29,7 @@ type lines struct {
 // listeningLine and metricsLine match what run prints on start: the
 // public URL and, unless METRICS_ADDR=off, the metrics URL.
 var (
-	listeningLine = regexp.MustCompile(`rtserver listening on (http://127\.0\.0\.1:\d+)/`)
+	listeningLine = regexp.MustCompile(`rtserver listening on (https?://127\.0\.0\.1:\d+)/`)
 	metricsLine   = regexp.MustCompile(`rtserver metrics on (http://127\.0\.0\.1:\d+/metrics)`)
 )
 

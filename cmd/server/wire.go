@@ -15,6 +15,7 @@ import (
 	"rtserver/internal/identity/auth"
 	"rtserver/internal/metrics"
 	"rtserver/internal/store"
+	"rtserver/internal/tlscert"
 	"rtserver/middleware"
 	"rtserver/public"
 	"rtserver/rooms"
@@ -46,6 +47,9 @@ type app struct {
 	// means off.
 	metricsAddr string
 	metrics     http.Handler
+	// tls serves the certificate of the public listener; nil means plain
+	// HTTP (TLS_CERT_FILE and TLS_KEY_FILE unset).
+	tls *tlscert.Reloader
 }
 
 // janitor purges expired sessions and revocations and trims the
@@ -94,6 +98,10 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	}
 	log := newLogger(stdout, cfg)
 	log.Info("config", "config", cfg)
+	certs, err := loadTLS(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 
 	var pub crypto.PublicKey
 	if cfg.JWTPublicKeyFile != "" {
@@ -268,6 +276,7 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 	return &app{
 		log:             log,
 		addr:            cfg.Addr,
+		tls:             certs,
 		handler:         router,
 		metricsAddr:     cfg.MetricsAddr,
 		metrics:         metricsHandler(mx.Handler()),

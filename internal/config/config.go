@@ -37,6 +37,17 @@ type Config struct {
 	// reachable from this host only; METRICS_ADDR=off (empty here)
 	// disables it. Must differ from Addr.
 	MetricsAddr string
+	// TLSCertFile is the PEM certificate chain of the public listener,
+	// the server's certificate first (TLS_CERT_FILE). With TLSKeyFile the
+	// server serves HTTPS and WSS on Addr itself: TLS 1.2 or later, HTTP/2
+	// and HTTP/1.1, Strict-Transport-Security on every response, both
+	// files read again on SIGHUP or when they change. The metrics listener
+	// stays plain HTTP. Default empty: plain HTTP, for a TLS-terminating
+	// proxy in front (see TrustedProxies). Set both or neither.
+	TLSCertFile string
+	// TLSKeyFile is the PEM private key of TLSCertFile (TLS_KEY_FILE).
+	// Default empty.
+	TLSKeyFile string
 	// DataDir holds the SQLite database and the generated JWT secret
 	// (DATA_DIR). Default "./data".
 	DataDir string
@@ -291,6 +302,10 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// TLS reports whether the public listener serves TLS (TLS_CERT_FILE and
+// TLS_KEY_FILE are set).
+func (c Config) TLS() bool { return c.TLSCertFile != "" && c.TLSKeyFile != "" }
+
 // ResolveSecret returns the HS256 secret: JWTSecret when set, otherwise
 // the one kept in DataDir (created on first start; generated reports
 // that, and the caller should log it). See [LoadOrCreateSecret].
@@ -326,6 +341,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("ADDR", c.Addr),
 		slog.String("METRICS_ADDR", c.MetricsAddr),
+		slog.String("TLS_CERT_FILE", c.TLSCertFile),
+		slog.String("TLS_KEY_FILE", c.TLSKeyFile),
 		slog.String("DATA_DIR", c.DataDir),
 		slog.Any("JWT_SECRET", c.JWTSecret),
 		slog.String("JWT_PUBLIC_KEY_FILE", c.JWTPublicKeyFile),

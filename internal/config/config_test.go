@@ -109,6 +109,8 @@ func TestBadConfig(t *testing.T) {
 		{"ADDR", "localhost:http"},
 		{"ADDR", ":99999"},
 		{"DATA_DIR", aFile},
+		{"TLS_CERT_FILE", aFile},
+		{"TLS_KEY_FILE", aFile},
 		{"JWT_SECRET", "short"},
 		{"JWT_SECRET", strings.Repeat("s", 31)},
 		{"JWT_PUBLIC_KEY_FILE", filepath.Join(dir, "missing.pem")},

@@ -14,6 +14,7 @@ import (
 
 	"rtserver/internal/identity"
 	"rtserver/internal/identity/auth"
+	"rtserver/internal/tlscert"
 	"rtserver/rooms"
 )
 
@@ -41,6 +42,8 @@ func variables() []variable {
 	return []variable{
 		{"ADDR", "listen address", false, func(c *Config, v string) error { c.Addr = v; return nil }},
 		{"METRICS_ADDR", "listen address of GET /metrics, off to disable", false, setMetricsAddr},
+		{"TLS_CERT_FILE", "PEM certificate chain: serve HTTPS (with TLS_KEY_FILE)", false, func(c *Config, v string) error { c.TLSCertFile = v; return nil }},
+		{"TLS_KEY_FILE", "PEM private key of TLS_CERT_FILE", false, func(c *Config, v string) error { c.TLSKeyFile = v; return nil }},
 		{"DATA_DIR", "directory of the database and generated secret", false, func(c *Config, v string) error { c.DataDir = v; return nil }},
 		{"JWT_SECRET", "HS256 secret, at least 32 bytes", true, func(c *Config, v string) error { c.JWTSecret = Secret(v); return nil }},
 		{"JWT_PUBLIC_KEY_FILE", "PEM public key of another token issuer", false, func(c *Config, v string) error { c.JWTPublicKeyFile = v; return nil }},
@@ -349,6 +352,7 @@ func (c Config) Validate() error {
 			add("METRICS_ADDR", "must differ from ADDR (%s)", c.Addr)
 		}
 	}
+	errs = append(errs, c.validateTLS()...)
 	if c.DataDir == "" {
 		add("DATA_DIR", "must not be empty")
 	} else if st, err := os.Stat(c.DataDir); err == nil && !st.IsDir() {
@@ -470,4 +474,25 @@ func (c Config) Validate() error {
 	positive("PING_INTERVAL", c.PingInterval)
 	positive("PING_TIMEOUT", c.PingTimeout)
 	return errors.Join(errs...)
+}
+
+// validateTLS checks that TLS_CERT_FILE and TLS_KEY_FILE come together and
+// load, naming the file at fault.
+func (c Config) validateTLS() []error {
+	switch {
+	case c.TLSCertFile == "" && c.TLSKeyFile == "":
+		return nil
+	case c.TLSKeyFile == "":
+		return []error{varErr("TLS_CERT_FILE", "set without TLS_KEY_FILE: set both to serve TLS, or neither")}
+	case c.TLSCertFile == "":
+		return []error{varErr("TLS_KEY_FILE", "set without TLS_CERT_FILE: set both to serve TLS, or neither")}
+	}
+	if _, err := tlscert.Load(c.TLSCertFile, c.TLSKeyFile); err != nil {
+		name := "TLS_CERT_FILE"
+		if fe := (*tlscert.FileError)(nil); errors.As(err, &fe) && fe.Key {
+			name = "TLS_KEY_FILE"
+		}
+		return []error{varErr(name, "%v", err)}
+	}
+	return nil
 }

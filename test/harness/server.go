@@ -2,6 +2,8 @@ package harness
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +23,8 @@ const startTimeout = 30 * time.Second
 
 // Server is a running server process.
 type Server struct {
-	// URL is the base URL the server printed, without a trailing slash.
+	// URL is the base URL the server printed, without a trailing slash:
+	// https:// when it serves TLS (start it with RootCAs then).
 	URL string
 	// Port is the port of URL; pass ADDR=127.0.0.1:Port to restart on it.
 	Port int
@@ -46,7 +49,7 @@ type Server struct {
 // urlLine and metricsLine match the lines run prints on start: the public
 // URL, and before it the metrics URL (unless METRICS_ADDR=off).
 var (
-	urlLine     = regexp.MustCompile(`rtserver listening on http://127\.0\.0\.1:([0-9]+)/`)
+	urlLine     = regexp.MustCompile(`rtserver listening on (https?)://127\.0\.0\.1:([0-9]+)/`)
 	metricsLine = regexp.MustCompile(`rtserver metrics on (http://127\.0\.0\.1:[0-9]+/metrics)`)
 )
 
@@ -55,7 +58,12 @@ type Option func(*startOptions)
 
 type startOptions struct {
 	killAtCleanup bool
+	rootCAs       *x509.CertPool
 }
+
+// RootCAs is the pool the readiness check trusts when the server serves
+// HTTPS (TLS_CERT_FILE): the suite's own test CA.
+func RootCAs(pool *x509.CertPool) Option { return func(o *startOptions) { o.rootCAs = pool } }
 
 // KillAtCleanup makes the cleanup SIGKILL a process still running instead of
 // calling Stop, for suites that assert on the shutdown themselves (Term,
@@ -100,7 +108,7 @@ func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Ser
 	} else {
 		t.Cleanup(func() { s.Stop(t) })
 	}
-	ports := make(chan string, 1)
+	ports := make(chan []string, 1)
 	metrics := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -116,7 +124,7 @@ func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Ser
 			}
 			if m := urlLine.FindStringSubmatch(line); m != nil {
 				select {
-				case ports <- m[1]:
+				case ports <- m[1:]:
 				default:
 				}
 			}
@@ -127,10 +135,11 @@ func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Ser
 		close(s.done)
 	}()
 	select {
-	case port := <-ports:
+	case m := <-ports:
+		scheme, port := m[0], m[1]
 		s.Listening = time.Now()
 		s.Port, _ = strconv.Atoi(port)
-		s.URL = "http://127.0.0.1:" + port
+		s.URL = scheme + "://127.0.0.1:" + port
 		// The metrics line comes before the URL line, when there is one.
 		select {
 		case s.MetricsURL = <-metrics:
@@ -141,15 +150,19 @@ func Start(t testing.TB, bin string, env map[string]string, opts ...Option) *Ser
 	case <-time.After(startTimeout):
 		t.Fatalf("server printed no URL within %s:\n%s", startTimeout, s.Logs())
 	}
-	s.waitReady(t)
+	s.waitReady(t, o.rootCAs)
 	return s
 }
 
 // waitReady polls /readyz without keep-alive: an idle poll connection would
 // count among the server's sockets in the suites that measure them.
-func (s *Server) waitReady(t testing.TB) {
+func (s *Server) waitReady(t testing.TB, rootCAs *x509.CertPool) {
 	t.Helper()
-	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	tr := &http.Transport{DisableKeepAlives: true}
+	if rootCAs != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: rootCAs}
+	}
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: tr}
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
 		res, err := hc.Get(s.URL + "/readyz")
