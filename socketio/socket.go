@@ -248,7 +248,11 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	return s.sendPacket(p)
+	if err := s.sendPacket(p); err != nil {
+		return err
+	}
+	s.nsp.observeSent(p, s)
+	return nil
 }
 
 // EmitWithAck sends an event and waits for the client's acknowledgement, or until
@@ -290,6 +294,7 @@ func (s *Socket) EmitWithAckFunc(ctx context.Context, event string, cb func(Args
 		s.acks.drop(id)
 		return err
 	}
+	s.nsp.observeSent(p, s)
 	return nil
 }
 
@@ -412,6 +417,9 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	mws, anys, h := s.middlewares, s.anyHandlers, s.handlers[name]
 	s.mu.RUnlock()
 	defer s.recoverHandler(name)
+	for _, o := range s.nsp.srv.observing() {
+		o.EventReceived(s, name, args)
+	}
 	for _, mw := range mws {
 		if mw(s, name, args, ack) != nil {
 			return
@@ -479,6 +487,9 @@ func (s *Socket) onClose(reason string) {
 				Offset: s.offset, DisconnectedAt: s.nsp.srv.now(), Owner: owner,
 			})
 		}
+	}
+	for _, o := range s.nsp.srv.observing() {
+		o.SocketDisconnected(s, reason)
 	}
 	s.nsp.adapter.DelAll(s.id)
 	s.nsp.remove(s)
