@@ -181,6 +181,11 @@ func TestBadConfig(t *testing.T) {
 		{"CONNECT_TIMEOUT", "0s"},
 		{"PING_INTERVAL", "-25s"},
 		{"PING_TIMEOUT", "20"},
+		{"ADMIN_UI", "yes please"},
+		{"ADMIN_UI_NAMESPACE", "/admin"},
+		{"ADMIN_UI_NAMESPACE", "admin-ui"},
+		{"ADMIN_UI_MODE", "debug"},
+		{"ADMIN_UI_READONLY", "2"},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
