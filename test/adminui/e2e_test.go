@@ -4,6 +4,9 @@ package adminui
 
 import (
 	"bufio"
+	"context"
+	"os"
+	"path/filepath"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -43,6 +46,33 @@ func TestProtocol(t *testing.T) {
 			}})
 		})
 	}
+}
+
+// TestBrowser drives the real Admin UI at /admin-ui/ in headless Chromium
+// (browser.mjs): the connection form, alice's socket and rooms on the sockets
+// page, and disconnecting it from the UI. Screenshots go to test/artifacts/;
+// RT_DOCS_SCREENSHOT=path also writes the sockets page there (docs/adminui.png
+// was made so).
+func TestBrowser(t *testing.T) {
+	harness.RequireNodeModules(t, "socket.io-client", "playwright-core")
+	harness.RequireTools(t, "chromium")
+	root := harness.RepoRoot(t)
+	bin := harness.Build(t)
+	srv := harness.Start(t, bin, adminEnv())
+	artifacts := filepath.Join(root, "test", "artifacts")
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := map[string]string{
+		"RT_BASE_URL":  strings.TrimSuffix(srv.URL, "/"),
+		"RT_ARTIFACTS": artifacts,
+	}
+	if p := os.Getenv("RT_DOCS_SCREENSHOT"); p != "" {
+		env["RT_DOCS_SCREENSHOT"] = p
+	}
+	harness.Node(t, ctx, filepath.Join(root, "test", "adminui"), env, "browser.mjs")
 }
 
 // startReference starts reference-fixture.mjs and returns the variables it
