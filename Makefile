@@ -9,6 +9,7 @@ ADDR       ?= 127.0.0.1:8080
 FUZZTIME   ?= 5s
 NODE_DEPS  := test/node_modules/.package-lock.json
 CLIENT_JS  := public/lib/socket.io.min.js
+ADMIN_UI   := public/adminui/index.html
 
 .PHONY: demo test setup setup-go setup-node setup-apt check unit e2e fuzz load faults build clean
 
@@ -45,14 +46,19 @@ setup-go:
 
 # setup-node installs the pinned npm packages (socket.io-client for the demo page and the
 # end-to-end suites, the Node reference server, playwright-core) and copies the browser
-# build of socket.io-client where the server embeds it.
-setup-node: $(NODE_DEPS) $(CLIENT_JS)
+# build of socket.io-client and the Socket.IO Admin UI (without source maps) where the
+# server embeds them.
+setup-node: $(NODE_DEPS) $(CLIENT_JS) $(ADMIN_UI)
 
 $(NODE_DEPS): test/package.json test/package-lock.json
 	cd test && npm ci --no-audit --no-fund --loglevel=error
 
 $(CLIENT_JS): $(NODE_DEPS)
 	cp test/node_modules/socket.io-client/dist/socket.io.min.js $(CLIENT_JS)
+
+$(ADMIN_UI): $(NODE_DEPS)
+	find public/adminui -mindepth 1 ! -name README.md -delete
+	cd test/node_modules/@socket.io/admin-ui/ui/dist && find . -type f ! -name '*.map' -exec cp --parents {} $(CURDIR)/public/adminui/ \;
 
 check: setup-node
 	$(call step,check (gofmt; go mod tidy -diff; go vet; tsc)) \

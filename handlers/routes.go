@@ -31,6 +31,9 @@ type Deps struct {
 	Degraded func() error
 	// Files is the demo page (public.FS()).
 	Files fs.FS
+	// AdminUI is the Socket.IO Admin UI (public.FS()'s adminui/), served at
+	// /admin-ui/ when ADMIN_UI=1; nil: no such route.
+	AdminUI fs.FS
 	// IO is the Socket.IO server, mounted at /socket.io/.
 	IO http.Handler
 	// Observer counts login failures; nil counts nothing.
@@ -61,6 +64,7 @@ type Deps struct {
 //	POST /logout                Bearer token or session cookie → 204
 //	POST /token                 Bearer token or session cookie → a new
 //	                            token for the same session (like /login)
+//	GET  /admin-ui/*            the Socket.IO Admin UI (ADMIN_UI=1; its own CSP)
 //	POST /api/v1/notifications  publish API: Bearer service key (or an
 //	                            admin's token) → 202 {ids, online, stored}
 //	GET, POST, OPTIONS /socket.io/*  the Socket.IO engine (it checks Origin itself)
@@ -73,6 +77,9 @@ type Deps struct {
 //	                users (room rules from rooms/)
 //	/notifications  auth; unread on connect; read, list
 //	/admin          auth + role admin; online, kick
+//	/admin-ui       (ADMIN_UI=1; ADMIN_UI_NAMESPACE) the Socket.IO Admin UI
+//	                protocol (socketio/admin): role admin, by username and
+//	                password or the UI's sessionId (AdminUI in adminui.go)
 //
 // Connection state recovery (NewRecovery) gives a session back only to the
 // login that owned it, after the namespace's auth ran; another user's pid
@@ -109,6 +116,11 @@ func Router(d Deps) (*gin.Engine, error) {
 	web.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	web.GET("/healthz", Healthz())
 	web.GET("/readyz", Readyz(d.Log, d.Ready, d.Degraded))
+	if d.AdminUI != nil {
+		ui := AdminUIFiles(d.Log, d.AdminUI)
+		web.GET("/admin-ui", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin-ui/") })
+		web.GET("/admin-ui/*file", ui)
+	}
 	web.POST("/login", Login(d.Log, d.Authn, d.Limiter, d.Origins, d.TrustedProxies, d.Observer))
 	web.POST("/logout", Logout(d.Log, d.Verifier, d.Revoker, d.Sockets, d.Origins, d.TrustedProxies))
 	// The publish API is for backends (no cookies, no CORS): it sits

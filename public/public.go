@@ -1,5 +1,6 @@
-// Package public embeds the demo page (index.html, app.js, style.css) and
-// the socket.io-client browser build copied to lib/ by `make setup-node`.
+// Package public embeds the demo page (index.html, app.js, style.css), the
+// socket.io-client browser build copied to lib/ by `make setup-node`, and
+// the Socket.IO Admin UI it copies to adminui/.
 //
 // Embedding keeps the server independent of its working directory; the
 // committed lib/README.md makes the embed pattern match on a clean clone.
@@ -11,7 +12,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app.js style.css lib
+//go:embed index.html app.js style.css lib adminui
 var files embed.FS
 
 // FS returns the embedded demo files rooted at the page directory, so

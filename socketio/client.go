@@ -55,6 +55,9 @@ func newClient(srv *Server, sess *engineio.Session) *client {
 // start runs in Handler.OnOpen: legacy clients are connected to "/" at once (the
 // v4 protocol's implicit connection); v5 clients get the connect timeout.
 func (c *client) start() {
+	for _, o := range c.srv.observing() {
+		o.SessionOpened()
+	}
 	if c.legacy {
 		c.connectNamespace("/", nil, "")
 		return
@@ -365,4 +368,27 @@ func (c *client) OnClose(reason engineio.Reason) {
 		s.onClose(r)
 	}
 	c.srv.sessionClosed()
+	for _, o := range c.srv.observing() {
+		o.SessionClosed(r)
+	}
+}
+
+// OnUpgrade implements engineio.UpgradeHandler: observers learn the new transport
+// of each socket of the connection.
+func (c *client) OnUpgrade() {
+	obs := c.srv.observing()
+	if len(obs) == 0 {
+		return
+	}
+	c.mu.Lock()
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	for _, o := range obs {
+		for _, s := range socks {
+			o.TransportUpgraded(s)
+		}
+	}
 }

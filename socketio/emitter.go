@@ -62,7 +62,11 @@ func (e *Emitter) Emit(event string, args ...any) error {
 	if e.s.connected.Load() {
 		e.s.notifyOutgoing(p)
 	}
-	return e.send(p)
+	if err := e.send(p); err != nil {
+		return err
+	}
+	e.s.nsp.observeSent(p, e.s)
+	return nil
 }
 
 // EmitWithAck is Socket.EmitWithAck with e's flags: it waits for the client's
@@ -113,6 +117,7 @@ func (e *Emitter) EmitWithAckFunc(ctx context.Context, event string, cb func(Arg
 		cancel()
 		return err
 	}
+	s.nsp.observeSent(p, s)
 	return nil
 }
 

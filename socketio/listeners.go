@@ -187,6 +187,9 @@ func (s *Socket) dispatch(name string, args Args, ack Ack) {
 	mws, anys, hs := s.middlewares, s.anyHandlers, s.handlers[name]
 	s.mu.RUnlock()
 	defer s.recoverHandler(name)
+	for _, o := range s.nsp.srv.observing() {
+		o.EventReceived(s, name, args)
+	}
 	for _, mw := range mws {
 		if mw(s, name, args, ack) != nil {
 			return

@@ -55,9 +55,12 @@ func shardOf(s string) int {
 
 // AddAll implements Adapter. Lock order is always socket shard, then room shard.
 func (a *MemoryAdapter) AddAll(id string, rooms []string) {
+	var added []string
+	defer func() { a.nsp.observeRooms(id, added, true) }() // after the unlock below
 	ss := &a.sids[shardOf(id)]
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	observed := a.nsp != nil && len(a.nsp.srv.observing()) > 0
 	set := ss.m[id]
 	if set == nil {
 		set = make(map[string]struct{}, len(rooms))
@@ -68,6 +71,9 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 			continue
 		}
 		set[r] = struct{}{}
+		if observed {
+			added = append(added, r)
+		}
 		rs := &a.rooms[shardOf(r)]
 		rs.mu.Lock()
 		m := rs.m[r]
@@ -84,11 +90,15 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 func (a *MemoryAdapter) Del(id, room string) {
 	ss := &a.sids[shardOf(id)]
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
+	_, was := ss.m[id][room]
 	if set := ss.m[id]; set != nil {
 		delete(set, room)
 	}
 	a.delMember(room, id)
+	ss.mu.Unlock()
+	if was {
+		a.nsp.observeRooms(id, []string{room}, false)
+	}
 }
 
 func (a *MemoryAdapter) delMember(room, id string) {
@@ -105,13 +115,19 @@ func (a *MemoryAdapter) delMember(room, id string) {
 
 // DelAll implements Adapter.
 func (a *MemoryAdapter) DelAll(id string) {
+	var left []string
+	observed := a.nsp != nil && len(a.nsp.srv.observing()) > 0
 	ss := &a.sids[shardOf(id)]
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	for r := range ss.m[id] {
 		a.delMember(r, id)
+		if observed {
+			left = append(left, r)
+		}
 	}
 	delete(ss.m, id)
+	ss.mu.Unlock()
+	a.nsp.observeRooms(id, left, false)
 }
 
 // SocketRooms implements Adapter.
@@ -224,6 +240,7 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 		out.notify(s)
 		_ = s.sendFrames(frames, opts.Volatile)
 	}
+	a.nsp.observeSent(p, recipients...)
 	if a.nsp != nil {
 		a.nsp.srv.stats.deliveries.Add(uint64(len(recipients)))
 	}
@@ -236,6 +253,8 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, 
 	frames := a.nsp.srv.encodeFrames(p, true)
 	out := outgoingEvent{p: p}
 	n := 0
+	var sent []*Socket
+	defer func() { a.nsp.observeSent(p, sent...) }()
 	for _, s := range a.recipients(opts) {
 		id := s.id
 		err := s.acks.register(ctx, p.ID, func(args Args, err error) {
@@ -251,6 +270,7 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, 
 			s.acks.drop(p.ID)
 			continue
 		}
+		sent = append(sent, s)
 		n++
 	}
 	onCount(n)

@@ -353,6 +353,9 @@ func (n *Namespace) connect(c *client, hs *Handshake) {
 	if s.debugEnabled() {
 		s.Logger().Debug("socketio: socket connected", "recovered", s.recovered)
 	}
+	for _, o := range n.srv.observing() {
+		o.SocketConnected(s)
+	}
 	n.mu.RLock()
 	fns := n.onConnection
 	n.mu.RUnlock()

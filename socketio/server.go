@@ -30,6 +30,7 @@ type Server struct {
 	inflight atomic.Int64 // packets being handled, for Shutdown
 	sessions atomic.Int64
 	stats    counters
+	obs      observers // Observe
 }
 
 type dynamicNamespace struct {

@@ -415,6 +415,9 @@ func (s *Socket) onClose(reason DisconnectReason) {
 			})
 		}
 	}
+	for _, o := range s.nsp.srv.observing() {
+		o.SocketDisconnected(s, reason)
+	}
 	s.nsp.adapter.DelAll(s.id)
 	s.nsp.remove(s)
 	s.client.remove(s)

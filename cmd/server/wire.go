@@ -242,6 +242,12 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Shared:            shared,
 		PublicRooms:       cfg.PublicRooms,
 	})
+	limiter := handlers.NewLoginLimiter(5, time.Minute, nil)
+	adminUI, uiFiles, err := wireAdminUI(cfg, io, ident, limiter, sockets, log)
+	if err != nil {
+		shutdownIO(io)
+		return nil, err
+	}
 	router, err := handlers.Router(handlers.Deps{
 		Log:            log,
 		Origins:        origins,
@@ -249,11 +255,12 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Verifier:       ident,
 		Revoker:        ident,
 		Refresher:      ident,
-		Limiter:        handlers.NewLoginLimiter(5, time.Minute, nil),
+		Limiter:        limiter,
 		Sockets:        sockets,
 		Ready:          st.Ping,
 		Degraded:       cl.degraded,
 		Files:          public.FS(),
+		AdminUI:        uiFiles,
 		IO:             mx.CountHandshakes(io),
 		TrustedProxies: proxies,
 		Publish: handlers.PublishDeps{
@@ -270,6 +277,9 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		Observer: mx,
 	})
 	if err != nil {
+		if adminUI != nil {
+			adminUI.Close()
+		}
 		shutdownIO(io)
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
@@ -290,6 +300,9 @@ func build(ctx context.Context, getenv func(string) string, stdout io.Writer) (_
 		purgeEvery:      10 * time.Minute,
 		leaveCluster:    func(ctx context.Context) { cl.stopPresence(ctx, log) },
 		closeStore: func() {
+			if adminUI != nil {
+				adminUI.Close()
+			}
 			cl.close(log)
 			if err := st.Close(); err != nil {
 				log.Warn("store close", "err", err)

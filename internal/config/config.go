@@ -217,6 +217,19 @@ type Config struct {
 	PingInterval time.Duration
 	// PingTimeout is how long a pong may take (PING_TIMEOUT). Default 20s.
 	PingTimeout time.Duration
+	// AdminUI serves the official Socket.IO Admin UI at /admin-ui/ and its
+	// protocol on AdminUINamespace, for users with role admin (ADMIN_UI=1).
+	// Default false.
+	AdminUI bool
+	// AdminUINamespace is the namespace the Admin UI connects to
+	// (ADMIN_UI_NAMESPACE); /admin is the product's own. Default /admin-ui.
+	AdminUINamespace string
+	// AdminUIMode is development (every socket, room and event) or
+	// production (statistics only) (ADMIN_UI_MODE). Default development.
+	AdminUIMode string
+	// AdminUIReadOnly drops the Admin UI's commands: emit, join, leave,
+	// disconnect (ADMIN_UI_READONLY=1). Default false.
+	AdminUIReadOnly bool
 }
 
 // Default returns the configuration with every default filled in.
@@ -252,6 +265,8 @@ func Default() Config {
 		ConnectTimeout:        10 * time.Second,
 		PingInterval:          25 * time.Second,
 		PingTimeout:           20 * time.Second,
+		AdminUINamespace:      "/admin-ui",
+		AdminUIMode:           "development",
 	}
 }
 
@@ -386,6 +401,10 @@ func (c Config) LogValue() slog.Value {
 		duration("CONNECT_TIMEOUT", c.ConnectTimeout),
 		duration("PING_INTERVAL", c.PingInterval),
 		duration("PING_TIMEOUT", c.PingTimeout),
+		slog.Bool("ADMIN_UI", c.AdminUI),
+		slog.String("ADMIN_UI_NAMESPACE", c.AdminUINamespace),
+		slog.String("ADMIN_UI_MODE", c.AdminUIMode),
+		slog.Bool("ADMIN_UI_READONLY", c.AdminUIReadOnly),
 	)
 }
 

@@ -193,6 +193,11 @@ func TestBadConfig(t *testing.T) {
 		{"METRICS_ADDR", "localhost:metrics"},
 		{"METRICS_ADDR", ":99999"},
 		{"METRICS_ADDR", ":8080"}, // the same as ADDR
+		{"ADMIN_UI", "yes please"},
+		{"ADMIN_UI_NAMESPACE", "/admin"},
+		{"ADMIN_UI_NAMESPACE", "admin-ui"},
+		{"ADMIN_UI_MODE", "debug"},
+		{"ADMIN_UI_READONLY", "2"},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

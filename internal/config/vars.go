@@ -87,6 +87,10 @@ func variables() []variable {
 		{"CONNECT_TIMEOUT", "time to send the Socket.IO CONNECT", false, setDuration("CONNECT_TIMEOUT", func(c *Config) *time.Duration { return &c.ConnectTimeout })},
 		{"PING_INTERVAL", "Engine.IO ping interval", false, setDuration("PING_INTERVAL", func(c *Config) *time.Duration { return &c.PingInterval })},
 		{"PING_TIMEOUT", "Engine.IO ping timeout", false, setDuration("PING_TIMEOUT", func(c *Config) *time.Duration { return &c.PingTimeout })},
+		{"ADMIN_UI", "1 serves the Socket.IO Admin UI at /admin-ui/ for admins", false, setBool("ADMIN_UI", func(c *Config) *bool { return &c.AdminUI })},
+		{"ADMIN_UI_NAMESPACE", "namespace of the Admin UI", false, func(c *Config, v string) error { c.AdminUINamespace = v; return nil }},
+		{"ADMIN_UI_MODE", "development (sockets and events) or production (stats only)", false, func(c *Config, v string) error { c.AdminUIMode = strings.ToLower(v); return nil }},
+		{"ADMIN_UI_READONLY", "1 drops the Admin UI's commands", false, setBool("ADMIN_UI_READONLY", func(c *Config) *bool { return &c.AdminUIReadOnly })},
 	}
 }
 
@@ -473,6 +477,13 @@ func (c Config) Validate() error {
 	positive("CONNECT_TIMEOUT", c.ConnectTimeout)
 	positive("PING_INTERVAL", c.PingInterval)
 	positive("PING_TIMEOUT", c.PingTimeout)
+	if n := c.AdminUINamespace; len(n) < 2 || n[0] != '/' || strings.ContainsAny(n, " ,?#\t\r\n") ||
+		n == "/admin" || n == "/chat" || n == "/notifications" {
+		add("ADMIN_UI_NAMESPACE", "must be a namespace such as /admin-ui, not /, /admin, /chat or /notifications")
+	}
+	if c.AdminUIMode != "development" && c.AdminUIMode != "production" {
+		add("ADMIN_UI_MODE", "must be development or production")
+	}
 	return errors.Join(errs...)
 }
 

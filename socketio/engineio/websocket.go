@@ -103,6 +103,7 @@ func (s *Session) readWS(c *wsConn, probing bool) {
 			if !s.completeUpgrade(c) {
 				return
 			}
+			s.notifyUpgrade()
 			_ = c.SetReadDeadline(time.Time{})
 			continue
 		}

@@ -1,0 +1,124 @@
+//go:build e2e
+
+package adminui
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"rtserver/test/harness"
+)
+
+const nodeTimeout = 2 * time.Minute
+
+// adminEnv is rtserver with the demo users and the Admin UI on.
+func adminEnv(extra ...string) map[string]string {
+	env := map[string]string{"DEMO": "1", "ADMIN_UI": "1", "LOG_LEVEL": "debug",
+		"JWT_SECRET": "adminui-e2e-secret-0123456789abcdef0123"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	return env
+}
+
+// TestProtocol runs protocol.test.mjs against rtserver (read-write and read-only)
+// and against the Node reference.
+func TestProtocol(t *testing.T) {
+	harness.RequireNodeModules(t, "socket.io-client", "socket.io", "@socket.io/admin-ui")
+	bin := harness.Build(t)
+	rw := harness.Start(t, bin, adminEnv())
+	ro := harness.Start(t, bin, adminEnv("ADMIN_UI_READONLY", "1"))
+	ref := startReference(t)
+	for _, target := range []struct{ name, url, ro string }{
+		{"go", rw.URL, ro.URL},
+		{"node-reference", ref["E2E_URL"], ref["E2E_READONLY_URL"]},
+	} {
+		t.Run(target.name, func(t *testing.T) {
+			harness.RunNodeTest(t, harness.NodeTest{File: "protocol.test.mjs", Timeout: nodeTimeout, Env: map[string]string{
+				"E2E_URL": strings.TrimSuffix(target.url, "/"), "E2E_READONLY_URL": strings.TrimSuffix(target.ro, "/"),
+			}})
+		})
+	}
+}
+
+// TestBrowser drives the real Admin UI at /admin-ui/ in headless Chromium
+// (browser.mjs): the connection form, alice's socket and rooms on the sockets
+// page, and disconnecting it from the UI. Screenshots go to test/artifacts/;
+// RT_DOCS_SCREENSHOT=path also writes the sockets page there (docs/adminui.png
+// was made so).
+func TestBrowser(t *testing.T) {
+	harness.RequireNodeModules(t, "socket.io-client", "playwright-core")
+	harness.RequireTools(t, "chromium")
+	root := harness.RepoRoot(t)
+	bin := harness.Build(t)
+	srv := harness.Start(t, bin, adminEnv())
+	artifacts := filepath.Join(root, "test", "artifacts")
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := map[string]string{
+		"RT_BASE_URL":  strings.TrimSuffix(srv.URL, "/"),
+		"RT_ARTIFACTS": artifacts,
+	}
+	if p := os.Getenv("RT_DOCS_SCREENSHOT"); p != "" {
+		env["RT_DOCS_SCREENSHOT"] = p
+	}
+	harness.Node(t, ctx, filepath.Join(root, "test", "adminui"), env, "browser.mjs")
+}
+
+// startReference starts reference-fixture.mjs and returns the variables it
+// prints; the process is stopped by its PID when the test ends.
+func startReference(t *testing.T) map[string]string {
+	t.Helper()
+	cmd := exec.Command("node", "reference-fixture.mjs")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting reference-fixture.mjs: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	vars := make(chan map[string]string, 1)
+	go func() {
+		m := map[string]string{}
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+				m[k] = v
+			}
+			if len(m) == 2 {
+				vars <- m
+				break
+			}
+		}
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case m := <-vars:
+		return m
+	case <-time.After(30 * time.Second):
+		t.Fatal("reference-fixture.mjs printed no URLs within 30 s")
+	}
+	return nil
+}
