@@ -9,6 +9,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"rtserver/socketio"
+	"rtserver/socketio/internal/msgpackjson"
 	"rtserver/socketio/parser"
 )
 
@@ -112,7 +113,7 @@ func encodePacket(e *msgpack.Encoder, p *parser.Packet) error {
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(int64(parser.Event))
 	_ = e.EncodeString("data")
-	if err := encodeJSON(e, p.Data, p.Attachments); err != nil {
+	if err := msgpackjson.Encode(e, p.Data, p.Attachments); err != nil {
 		return err
 	}
 	_ = e.EncodeString("nsp")
@@ -151,7 +152,7 @@ func (w *wirePacket) toPacket(nsp string) (*parser.Packet, error) {
 	data, atts := []byte(w.JSONData), [][]byte(nil)
 	if w.Data != nil {
 		var err error
-		if data, atts, err = rawToJSON(w.Data); err != nil {
+		if data, atts, err = msgpackjson.ToJSON(w.Data); err != nil {
 			return nil, err
 		}
 	}
@@ -232,7 +233,7 @@ func (r *request) eventData() (string, socketio.Args, error) {
 	data, atts := []byte(r.Data), [][]byte(nil)
 	if r.isMsgpack {
 		var err error
-		if data, atts, err = rawToJSON(r.MsgData); err != nil {
+		if data, atts, err = msgpackjson.ToJSON(r.MsgData); err != nil {
 			return "", socketio.Args{}, err
 		}
 	}
@@ -272,7 +273,7 @@ func decodeResponse(b []byte) (*response, error) {
 		return nil, err
 	}
 	if r.MsgSocks != nil {
-		js, _, err := rawToJSON(r.MsgSocks)
+		js, _, err := msgpackjson.ToJSON(r.MsgSocks)
 		if err != nil {
 			return nil, err
 		}
@@ -286,7 +287,7 @@ func (r *response) ackArgs() (socketio.Args, error) {
 	val, atts := []byte(r.Packet), [][]byte(nil)
 	if r.isMsgpack {
 		var err error
-		if val, atts, err = rawToJSON(r.MsgPacket); err != nil {
+		if val, atts, err = msgpackjson.ToJSON(r.MsgPacket); err != nil {
 			return socketio.Args{}, err
 		}
 	}
@@ -346,7 +347,7 @@ func encodeServerSideEmit(uid, event string, args socketio.Args) ([]byte, error)
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(reqServerSideEmit)
 	_ = e.EncodeString("data")
-	if err := encodeJSON(e, data, args.Attachments()); err != nil {
+	if err := msgpackjson.Encode(e, data, args.Attachments()); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -367,7 +368,7 @@ func encodeAckResponse(reqID string, args socketio.Args) ([]byte, error) {
 	if first == nil {
 		first = json.RawMessage("null")
 	}
-	if err := encodeJSON(e, first, args.Attachments()); err != nil {
+	if err := msgpackjson.Encode(e, first, args.Attachments()); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

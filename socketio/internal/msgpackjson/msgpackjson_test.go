@@ -1,4 +1,4 @@
-package redisadapter
+package msgpackjson
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func TestJSONToMsgpackMatchesNotepack(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := encodeJSON(msgpack.NewEncoder(&buf), []byte(tt.json), tt.atts); err != nil {
+			if err := Encode(msgpack.NewEncoder(&buf), []byte(tt.json), tt.atts); err != nil {
 				t.Fatal(err)
 			}
 			if got := hex.EncodeToString(buf.Bytes()); got != tt.hex {
@@ -48,7 +48,7 @@ func TestMsgpackToJSON(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw, _ := hex.DecodeString(tt.hex)
-			got, atts, err := rawToJSON(raw)
+			got, atts, err := ToJSON(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,35 +68,9 @@ func TestMsgpackToJSONRejectsHostileInput(t *testing.T) {
 		"huge array len": {0xdd, 0xff, 0xff, 0xff, 0xff},
 		"bad ext size":   {0xc7, 0xff, 0x05},
 	} {
-		if _, _, err := rawToJSON(raw); err == nil {
+		if _, _, err := ToJSON(raw); err == nil {
 			t.Errorf("%s: no error", name)
 		}
-	}
-}
-
-func TestBroadcastEnvelopeRoundTrip(t *testing.T) {
-	msg := []byte{}
-	{
-		p := mustEvent(t, `["ev",1,{"_placeholder":true,"num":0}]`, [][]byte{{7}})
-		var err error
-		msg, err = encodeBroadcast("uid1", p, optsOf([]string{"r"}, []string{"s"}, true))
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	uid, wp, wo, err := decodeBroadcast(msg)
-	if err != nil || uid != "uid1" || wp.Nsp != "/" || wp.Type != 2 {
-		t.Fatalf("%q %+v %v", uid, wp, err)
-	}
-	p, err := wp.toPacket("/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(p.Data) != `["ev",1,{"_placeholder":true,"num":0}]` || len(p.Attachments) != 1 || p.Attachments[0][0] != 7 {
-		t.Fatalf("packet %s %v", p.Data, p.Attachments)
-	}
-	if o := wo.options(); o.Rooms[0] != "r" || o.Except[0] != "s" || !o.Volatile {
-		t.Fatalf("opts %+v", o)
 	}
 }
 
@@ -106,13 +80,13 @@ func FuzzMsgpackToJSON(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		js, atts, err := rawToJSON(raw)
+		js, atts, err := ToJSON(raw)
 		if err != nil {
 			return
 		}
 		// Whatever decodes must encode back (the JSON is valid, placeholders resolve).
 		var buf bytes.Buffer
-		if err := encodeJSON(msgpack.NewEncoder(&buf), js, atts); err != nil {
+		if err := Encode(msgpack.NewEncoder(&buf), js, atts); err != nil {
 			t.Fatalf("re-encode %s: %v", js, err)
 		}
 	})

@@ -1,4 +1,8 @@
-package redisadapter
+// Package msgpackjson translates between the raw JSON (with binary placeholders and
+// attachments) that socketio keeps packets in and msgpack as notepack.io writes it,
+// the encoding of Node's Redis adapter and of socket.io-msgpack-parser. Values go
+// through no Go maps, so object key order survives the trip both ways.
+package msgpackjson
 
 import (
 	"bytes"
@@ -16,21 +20,21 @@ import (
 	"rtserver/socketio/parser"
 )
 
-// Our packets keep event arguments as raw JSON whose binary parts are
-// {"_placeholder":true,"num":N} objects standing for attachments; Node's adapter puts the
-// unencoded JS values on the wire with msgpack, Buffers as msgpack bin. The two functions
-// here translate between the forms without going through Go maps, so object key order
-// survives the trip both ways.
+// Packets keep event arguments as raw JSON whose binary parts are
+// {"_placeholder":true,"num":N} objects standing for attachments; notepack.io puts
+// the JS values on the wire as msgpack, Buffers as msgpack bin.
 
-// maxDepth bounds nesting in both directions, so a hostile peer on Redis cannot exhaust
-// the stack.
-const maxDepth = parser.MaxDepthLimit
+// MaxDepth bounds nesting in both directions, so a hostile peer cannot exhaust the
+// stack.
+const MaxDepth = parser.MaxDepthLimit
+
+const maxDepth = MaxDepth
 
 // maxSafeInt is the largest integer a JavaScript number holds exactly: JSON numbers up
 // to it travel as msgpack ints, as notepack.io encodes integral JS numbers.
 const maxSafeInt = 1<<53 - 1
 
-var errTooDeep = errors.New("redisadapter: value nested too deeply")
+var errTooDeep = errors.New("msgpackjson: value nested too deeply")
 
 // jsonNode is one parsed JSON value, kept in order.
 type jsonNode struct {
@@ -53,7 +57,7 @@ func parseJSON(raw []byte, natts int) (jsonNode, error) {
 		return jsonNode{}, err
 	}
 	if _, err := d.Token(); err == nil {
-		return jsonNode{}, errors.New("redisadapter: trailing data after JSON value")
+		return jsonNode{}, errors.New("msgpackjson: trailing data after JSON value")
 	}
 	return n, nil
 }
@@ -112,7 +116,7 @@ func parseNode(d *json.Decoder, natts, depth int) (jsonNode, error) {
 			return n, nil
 		}
 	}
-	return jsonNode{}, fmt.Errorf("redisadapter: unexpected JSON token %v", tok)
+	return jsonNode{}, fmt.Errorf("msgpackjson: unexpected JSON token %v", tok)
 }
 
 // placeholderIndex recognises {"_placeholder":true,"num":N} in any key order.
@@ -180,11 +184,13 @@ func encodeNode(e *msgpack.Encoder, n jsonNode, atts [][]byte) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("redisadapter: bad node kind %q", n.kind)
+	return fmt.Errorf("msgpackjson: bad node kind %q", n.kind)
 }
 
-// encodeJSON writes the JSON value raw, whose placeholders refer to atts, as msgpack.
-func encodeJSON(e *msgpack.Encoder, raw []byte, atts [][]byte) error {
+// Encode writes the JSON value raw, whose placeholders refer to atts, as msgpack the
+// way notepack.io writes the equivalent JS value (integral numbers up to 2^53 as
+// ints, others as float64, placeholders as bin).
+func Encode(e *msgpack.Encoder, raw []byte, atts [][]byte) error {
 	n, err := parseJSON(raw, len(atts))
 	if err != nil {
 		return err
@@ -192,14 +198,14 @@ func encodeJSON(e *msgpack.Encoder, raw []byte, atts [][]byte) error {
 	return encodeNode(e, n, atts)
 }
 
-// msgpackToJSON appends the next msgpack value of d to dst as JSON, turning bin values
+// AppendJSON appends the next msgpack value of d to dst as JSON, turning bin values
 // into placeholders and appending their bytes to *atts. Timestamps become the ISO
 // strings JSON.stringify gives Dates; other extensions (notepack's undefined) null.
 //
 // left reports the bytes not yet read: an array or map claiming more elements
 // than bytes remain (each takes at least one) is refused before any work, so a
 // forged length cannot make it loop or allocate for billions of elements.
-func msgpackToJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]byte, depth int) ([]byte, error) {
+func AppendJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]byte, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return nil, errTooDeep
 	}
@@ -250,7 +256,7 @@ func msgpackToJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]by
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if dst, err = msgpackToJSON(dst, d, left, atts, depth+1); err != nil {
+			if dst, err = AppendJSON(dst, d, left, atts, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -274,7 +280,7 @@ func msgpackToJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]by
 			}
 			dst = parser.AppendString(dst, k)
 			dst = append(dst, ':')
-			if dst, err = msgpackToJSON(dst, d, left, atts, depth+1); err != nil {
+			if dst, err = AppendJSON(dst, d, left, atts, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -285,7 +291,7 @@ func msgpackToJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]by
 			return nil, err
 		}
 		if n < 0 || n > 16 {
-			return nil, errors.New("redisadapter: unsupported msgpack extension")
+			return nil, errors.New("msgpackjson: unsupported msgpack extension")
 		}
 		var buf [16]byte
 		if err := d.ReadFull(buf[:n]); err != nil {
@@ -296,11 +302,11 @@ func msgpackToJSON(dst []byte, d *msgpack.Decoder, left func() int, atts *[][]by
 		}
 		return append(dst, "null"...), nil
 	}
-	return nil, fmt.Errorf("redisadapter: unsupported msgpack code 0x%02x", c)
+	return nil, fmt.Errorf("msgpackjson: unsupported msgpack code 0x%02x", c)
 }
 
 // errShort: a length larger than what is left of the message.
-var errShort = errors.New("redisadapter: msgpack length beyond the message")
+var errShort = errors.New("msgpackjson: msgpack length beyond the message")
 
 // mapKey decodes a map key: JSON objects have string keys, and notepack
 // writes only those; integer keys are taken as their decimal text. Any
@@ -317,7 +323,7 @@ func mapKey(d *msgpack.Decoder) (string, error) {
 		i, err := d.DecodeInt64()
 		return strconv.FormatInt(i, 10), err
 	}
-	return "", fmt.Errorf("redisadapter: unsupported msgpack map key 0x%02x", c)
+	return "", fmt.Errorf("msgpackjson: unsupported msgpack map key 0x%02x", c)
 }
 
 // timestamp decodes the msgpack timestamp extension (-1) in its three sizes.
@@ -346,14 +352,14 @@ func appendFloat(dst []byte, f float64) []byte {
 	return append(dst, b...)
 }
 
-// rawToJSON converts one msgpack value to JSON plus attachments.
-func rawToJSON(raw []byte) ([]byte, [][]byte, error) {
+// ToJSON converts one msgpack value to JSON plus attachments (an empty raw is null).
+func ToJSON(raw []byte) ([]byte, [][]byte, error) {
 	if len(raw) == 0 {
 		return []byte("null"), nil, nil
 	}
 	r := bytes.NewReader(raw)
 	d := msgpack.NewDecoder(r)
 	var atts [][]byte
-	out, err := msgpackToJSON(nil, d, r.Len, &atts, 0)
+	out, err := AppendJSON(nil, d, r.Len, &atts, 0)
 	return out, atts, err
 }
