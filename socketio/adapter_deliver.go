@@ -1,0 +1,40 @@
+package socketio
+
+import "rtserver/socketio/parser"
+
+// Deliver sends p as it is to the local sockets selected by opts, without keeping it
+// for recovery. It is for cluster adapters that keep recovery state themselves (a
+// Redis stream), whose packets already carry their offset.
+func (a *MemoryAdapter) Deliver(p *parser.Packet, opts BroadcastOptions) {
+	frames := encodeFrames(p)
+	recipients := a.recipients(opts)
+	for _, s := range recipients {
+		_ = s.sendFrames(frames, opts.Volatile)
+	}
+	if a.nsp != nil {
+		a.nsp.srv.stats.deliveries.Add(uint64(len(recipients)))
+	}
+}
+
+// Recovery returns the namespace's connection state recovery settings, defaults
+// applied, or nil when recovery is off.
+func (a *MemoryAdapter) Recovery() *RecoveryConfig {
+	if a.nsp == nil {
+		return nil
+	}
+	return a.nsp.recovery()
+}
+
+// WithOffset returns a copy of event packet p with offset appended as its last
+// argument, as socket.io sends a broadcast that can be recovered.
+func WithOffset(p *parser.Packet, offset string) *parser.Packet {
+	data := make([]byte, 0, len(p.Data)+len(offset)+3)
+	data = append(data, p.Data[:len(p.Data)-1]...)
+	if len(p.Data) > 2 {
+		data = append(data, ',')
+	}
+	data = parser.AppendString(data, offset)
+	cp := *p
+	cp.Data = append(data, ']')
+	return &cp
+}
