@@ -38,3 +38,19 @@ func WithOffset(p *parser.Packet, offset string) *parser.Packet {
 	cp.Data = append(data, ']')
 	return &cp
 }
+
+// Session returns what PersistSession would keep of s were it lost now, for cluster
+// adapters that keep the state of live sockets elsewhere so that a node that dies
+// without closing them can still be recovered from. ok is false when s is not
+// recoverable (recovery off, or no owner for it under RecoveryConfig.Owner).
+func (s *Socket) Session() (ps PersistedSession, ok bool) {
+	if s.pid == "" || !s.connected.Load() {
+		return PersistedSession{}, false
+	}
+	owner, ok := s.nsp.ownerOf(s)
+	if !ok {
+		return PersistedSession{}, false
+	}
+	return PersistedSession{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
+		Offset: s.offset, DisconnectedAt: s.nsp.srv.now(), Owner: owner}, true
+}
