@@ -19,7 +19,7 @@ const JSDateLayout = "Mon Jan 02 2006 15:04:05 GMT-0700 (Coordinated Universal T
 // Socket is one socket of a fetchSockets answer, in socket.io's shape.
 type Socket struct {
 	ID        string          `json:"id"`
-	Handshake Handshake   `json:"handshake"`
+	Handshake Handshake       `json:"handshake"`
 	Rooms     []string        `json:"rooms"`
 	Data      json.RawMessage `json:"data"`
 }
