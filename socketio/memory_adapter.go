@@ -233,17 +233,7 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 	if a.store != nil && !opts.Volatile && !p.HasID() && (p.Type == parser.Event || p.Type == parser.BinaryEvent) {
 		p = a.store.add(p, opts)
 	}
-	frames := a.nsp.srv.encodeFrames(p, true)
-	recipients := a.recipients(opts)
-	out := outgoingEvent{p: p}
-	for _, s := range recipients {
-		out.notify(s)
-		_ = s.sendFrames(frames, opts.Volatile)
-	}
-	a.nsp.observeSent(p, recipients...)
-	if a.nsp != nil {
-		a.nsp.srv.stats.deliveries.Add(uint64(len(recipients)))
-	}
+	a.Deliver(p, opts)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"rtserver/rooms/redispresence"
 	"rtserver/socketio"
 	"rtserver/socketio/redisadapter"
+	"rtserver/socketio/redisadapter/streams"
 )
 
 // openStore opens PostgreSQL when DATABASE_URL is set, else the SQLite
@@ -47,7 +48,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.
 // once started, the shared presence.
 type cluster struct {
 	rdb      *redis.Client
-	adapter  *redisadapter.Cluster
+	adapter  clusterAdapter
 	presence *redispresence.Presence
 }
 
@@ -65,13 +66,30 @@ func openCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (*clu
 		return nil, errors.New("REDIS_URL: not a valid redis:// URL")
 	}
 	rdb := redis.NewClient(opts)
-	adapter, err := redisadapter.New(ctx, redisadapter.Config{Client: rdb, Logger: log})
+	var adapter clusterAdapter
+	if cfg.RedisAdapter == "streams" {
+		ttl := cfg.RecoveryWindow
+		if ttl <= 0 {
+			ttl = time.Minute
+		}
+		adapter, err = streams.New(ctx, streams.Config{Client: rdb, MaxLen: int64(cfg.RedisStreamMaxLen), SessionTTL: ttl, Logger: log})
+	} else {
+		adapter, err = redisadapter.New(ctx, redisadapter.Config{Client: rdb, Logger: log})
+	}
 	if err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	log.Info("cluster: Redis adapter", "node", adapter.UID())
+	log.Info("cluster: Redis adapter", "kind", cfg.RedisAdapter, "node", adapter.UID())
 	return &cluster{rdb: rdb, adapter: adapter}, nil
+}
+
+// clusterAdapter is what the node needs of either Redis adapter.
+type clusterAdapter interface {
+	NewAdapter(socketio.AdapterHost) socketio.Adapter
+	UID() string
+	Err() error
+	Close() error
 }
 
 // newAdapter is socketio.Config.NewAdapter: nil (in-memory) for one node.

@@ -194,6 +194,16 @@ type Config struct {
 	// presence counts users over all of them. Default empty: one node
 	// with the in-memory adapter.
 	RedisURL Secret
+	// RedisAdapter picks the cluster adapter (REDIS_ADAPTER, with
+	// REDIS_URL): "pubsub", wire-compatible with @socket.io/redis-adapter,
+	// or "streams", with @socket.io/redis-streams-adapter 0.3.x, whose
+	// messages survive a Redis outage (within RedisStreamMaxLen) and whose
+	// recovery works across nodes, also after a node died. Default "pubsub".
+	RedisAdapter string
+	// RedisStreamMaxLen trims the stream of the streams adapter
+	// (REDIS_STREAM_MAXLEN, MAXLEN ~): how many cross-node messages an
+	// outage or a recovering client can catch up on. Default 10000.
+	RedisStreamMaxLen int
 	// NodeID names this node (NODE_ID, up to 16 of A-Z a-z 0-9 _ -); it
 	// starts every Engine.IO session id ("<NODE_ID>.<random>") so that a
 	// load balancer can route a session's polling requests and upgrade back
@@ -261,6 +271,8 @@ func Default() Config {
 		NotificationRetention: 90 * 24 * time.Hour,
 		PublicRooms:           []string{"general", "random"},
 		RecoveryWindow:        2 * time.Minute,
+		RedisAdapter:          "pubsub",
+		RedisStreamMaxLen:     10000,
 		PresenceTTL:           30 * time.Second,
 		ConnectTimeout:        10 * time.Second,
 		PingInterval:          25 * time.Second,
@@ -390,6 +402,8 @@ func (c Config) LogValue() slog.Value {
 		duration("RECOVERY_WINDOW", c.RecoveryWindow),
 		slog.String("DATABASE_URL", c.DatabaseURL.String()),
 		slog.String("REDIS_URL", c.RedisURL.String()),
+		slog.String("REDIS_ADAPTER", c.RedisAdapter),
+		slog.Int("REDIS_STREAM_MAXLEN", c.RedisStreamMaxLen),
 		duration("PRESENCE_TTL", c.PresenceTTL),
 		slog.String("NODE_ID", c.NodeID),
 		duration("HISTORY_MAX_AGE", c.HistoryMaxAge),

@@ -167,6 +167,8 @@ func TestBadConfig(t *testing.T) {
 		{"NOTIFICATION_RETENTION", "a while"},
 		{"SESSION_TTL", "1m"},
 		{"RECOVERY_WINDOW", "-1s"},
+		{"REDIS_ADAPTER", "kafka"},
+		{"REDIS_STREAM_MAXLEN", "0"},
 		{"DATABASE_URL", "mysql://x"},
 		{"REDIS_URL", "localhost:6379"},
 		{"PRESENCE_TTL", "0s"},

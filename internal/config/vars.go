@@ -81,6 +81,8 @@ func variables() []variable {
 		{"LEGACY_CLIENTS", "1 accepts socket.io-client v2", false, setBool("LEGACY_CLIENTS", func(c *Config) *bool { return &c.LegacyClients })},
 		{"DATABASE_URL", "postgres:// URL: PostgreSQL instead of the SQLite file", true, func(c *Config, v string) error { c.DatabaseURL = Secret(v); return nil }},
 		{"REDIS_URL", "redis:// URL: nodes share broadcasts and presence through Redis", true, func(c *Config, v string) error { c.RedisURL = Secret(v); return nil }},
+		{"REDIS_ADAPTER", "pubsub (default) or streams: the cluster adapter (with REDIS_URL)", false, func(c *Config, v string) error { c.RedisAdapter = v; return nil }},
+		{"REDIS_STREAM_MAXLEN", "length the streams adapter trims its stream to", false, setInt("REDIS_STREAM_MAXLEN", func(c *Config) *int { return &c.RedisStreamMaxLen })},
 		{"NODE_ID", "node name that prefixes session ids, for sticky load balancing", false, func(c *Config, v string) error { c.NodeID = v; return nil }},
 		{"PRESENCE_TTL", "how long a stopped node's presence lasts (with REDIS_URL)", false, setDuration("PRESENCE_TTL", func(c *Config) *time.Duration { return &c.PresenceTTL })},
 		{"RECOVERY_WINDOW", "connection state recovery window, 0 for off", false, setDuration("RECOVERY_WINDOW", func(c *Config) *time.Duration { return &c.RecoveryWindow })},
@@ -470,6 +472,12 @@ func (c Config) Validate() error {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
 	}) {
 		add("NODE_ID", "must be at most 16 of A-Z a-z 0-9 _ -")
+	}
+	if c.RedisAdapter != "pubsub" && c.RedisAdapter != "streams" {
+		add("REDIS_ADAPTER", "must be pubsub or streams")
+	}
+	if c.RedisStreamMaxLen < 1 {
+		add("REDIS_STREAM_MAXLEN", "must be positive")
 	}
 	if c.RecoveryWindow < 0 {
 		add("RECOVERY_WINDOW", "must be 0 (off) or a positive duration")

@@ -41,9 +41,8 @@ import (
 //	GET /ctl/count               ServerCount
 //	GET /ctl/rooms?id=s          rooms of local socket s
 type goNode struct {
-	url     string
-	srv     *socketio.Server
-	cluster *redisadapter.Cluster
+	url string
+	srv *socketio.Server
 
 	mu  sync.Mutex
 	sse []any
@@ -56,11 +55,18 @@ func startGoNode(t *testing.T, redisAddr string) *goNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := socketio.NewServer(socketio.Config{NewAdapter: cl.NewAdapter})
+	return startGoNodeWith(t, rdb, cl.NewAdapter, cl.Close)
+}
+
+// startGoNodeWith starts the Go node on the adapter newAdapter makes; closeAdapter and
+// rdb are closed with the test.
+func startGoNodeWith(t *testing.T, rdb *redis.Client, newAdapter func(socketio.AdapterHost) socketio.Adapter, closeAdapter func() error) *goNode {
+	t.Helper()
+	srv, err := socketio.NewServer(socketio.Config{NewAdapter: newAdapter})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &goNode{srv: srv, cluster: cl}
+	g := &goNode{srv: srv}
 	srv.OnConnection(func(s *socketio.Socket) {
 		q := s.Handshake().Query
 		if r := q.Get("rooms"); r != "" {
@@ -101,7 +107,7 @@ func startGoNode(t *testing.T, redisAddr string) *goNode {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		ts.Close()
-		_ = cl.Close()
+		_ = closeAdapter()
 		_ = rdb.Close()
 	})
 	return g

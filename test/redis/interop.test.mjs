@@ -11,12 +11,17 @@ import { createServer } from "node:http";
 import { createClient } from "redis";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { Emitter } from "@socket.io/redis-emitter";
 import { io as ioc } from "socket.io-client";
 
 const WAIT_MS = Number(process.env.E2E_WAIT_MS || 10000);
 const GO = env("E2E_GO_URL").replace(/\/+$/, "");
 const REDIS = env("E2E_REDIS_URL");
+// E2E_ADAPTER=streams runs the same cases with @socket.io/redis-streams-adapter 0.3.x on
+// the Node node and the streams adapter on the Go node (the emitter case aside: the
+// emitter speaks pub/sub only).
+const STREAMS = process.env.E2E_ADAPTER === "streams";
 
 function env(name) {
   const v = process.env[name];
@@ -74,7 +79,7 @@ before(async () => {
   sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
   httpServer = createServer();
-  io = new Server(httpServer, { adapter: createAdapter(pub, sub) });
+  io = new Server(httpServer, { adapter: STREAMS ? createStreamsAdapter(pub) : createAdapter(pub, sub) });
   io.on("connection", (s) => {
     const { rooms, user } = s.handshake.query;
     if (rooms) s.join(rooms.split(","));
@@ -212,7 +217,7 @@ test("socketsJoin across nodes, both ways", async () => {
   await eventually("Go socket left", async () => !(await ctl("rooms?id=" + g.id)).includes("joined-by-node"));
 });
 
-test("@socket.io/redis-emitter reaches Go sockets", async () => {
+test("@socket.io/redis-emitter reaches Go sockets", { skip: STREAMS && "pub/sub only" }, async () => {
   const g = await connect(GO, { rooms: "emitted" });
   await joined(GO, g, "emitted");
   let got = once(g, "from emitter");

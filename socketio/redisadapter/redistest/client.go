@@ -24,6 +24,7 @@ type Event struct {
 // one namespace, answers pings, records events and can answer acks automatically.
 type Client struct {
 	ID     string
+	PID    string // private session id, with connection state recovery
 	Events chan Event
 	Done   chan struct{} // closed when the connection ended (DISCONNECT or transport close)
 
@@ -37,6 +38,13 @@ type Client struct {
 // Dial connects base (http://host:port) to namespace nsp with query q; ack, when not
 // nil, answers every event that asks for an ack. The connection closes with the test.
 func Dial(t testing.TB, base, nsp string, q url.Values, ack func(Event) []any) *Client {
+	t.Helper()
+	return DialAuth(t, base, nsp, q, nil, ack)
+}
+
+// DialAuth is Dial with auth (JSON-encoded into the CONNECT packet when not nil), such
+// as {"pid", "offset"} to ask for connection state recovery.
+func DialAuth(t testing.TB, base, nsp string, q url.Values, auth any, ack func(Event) []any) *Client {
 	t.Helper()
 	u := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
 	if len(q) > 0 {
@@ -55,7 +63,15 @@ func Dial(t testing.TB, base, nsp string, q url.Values, ack func(Event) []any) *
 	if nsp != "/" {
 		prefix = nsp + ","
 	}
-	c.write("40" + prefix)
+	payload := ""
+	if auth != nil {
+		b, err := json.Marshal(auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload = string(b)
+	}
+	c.write("40" + prefix + payload)
 	for {
 		_, msg, err := conn.ReadMessage()
 		if err != nil {
@@ -71,8 +87,10 @@ func Dial(t testing.TB, base, nsp string, q url.Values, ack func(Event) []any) *
 		}
 		var v struct {
 			SID string `json:"sid"`
+			PID string `json:"pid"`
 		}
 		_ = json.Unmarshal([]byte(s[len("40"+prefix):]), &v)
+		c.PID = v.PID
 		c.ID = v.SID
 		break
 	}

@@ -1,0 +1,37 @@
+package clusterwire
+
+import "rtserver/socketio"
+
+// Flags are the BroadcastFlags of socket.io-adapter that matter across nodes.
+type Flags struct {
+	Volatile bool    `json:"volatile,omitempty"`
+	Local    bool    `json:"local,omitempty"`
+	Timeout  float64 `json:"timeout,omitempty"` // ms
+}
+
+// Opts are socket.io-adapter's BroadcastOptions as they travel.
+type Opts struct {
+	Rooms  []string `json:"rooms"`
+	Except []string `json:"except"`
+	Flags  Flags    `json:"flags"`
+}
+
+// ToOpts converts o (nil rooms become empty arrays, as Node sends).
+func ToOpts(o socketio.BroadcastOptions) Opts {
+	w := Opts{Rooms: o.Rooms, Except: o.Except, Flags: Flags{Volatile: o.Volatile}}
+	if w.Rooms == nil {
+		w.Rooms = []string{}
+	}
+	if w.Except == nil {
+		w.Except = []string{}
+	}
+	return w
+}
+
+// Options converts w back (nil: every socket).
+func (w *Opts) Options() socketio.BroadcastOptions {
+	if w == nil {
+		return socketio.BroadcastOptions{}
+	}
+	return socketio.BroadcastOptions{Rooms: w.Rooms, Except: w.Except, Volatile: w.Flags.Volatile}
+}
