@@ -18,6 +18,9 @@ type BroadcastOptions struct {
 	// Volatile drops the packet for a recipient that cannot take it at once instead
 	// of queueing it; a volatile packet is never kept for recovery.
 	Volatile bool `json:"volatile,omitempty"`
+	// Uncompressed marks the packet's frames as not to be compressed with
+	// permessage-deflate (Operator.Compress(false); Node's flags.compress).
+	Uncompressed bool `json:"uncompressed,omitempty"`
 }
 
 // PersistedSession is the state of an unexpectedly disconnected socket, kept for

@@ -7,7 +7,7 @@ import "rtserver/socketio/parser"
 // Redis stream), whose packets already carry their offset.
 // Broadcast is the store's add (when recovery is on) and then Deliver.
 func (a *MemoryAdapter) Deliver(p *parser.Packet, opts BroadcastOptions) {
-	frames := a.nsp.srv.encodeFrames(p, true)
+	frames := a.nsp.srv.encodeFrames(p, !opts.Uncompressed)
 	recipients := a.recipients(opts)
 	out := outgoingEvent{p: p}
 	for _, s := range recipients {

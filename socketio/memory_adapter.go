@@ -240,7 +240,7 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error
 // BroadcastWithAck implements Adapter.
 func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts BroadcastOptions,
 	onCount func(int), onAck func(string, Args)) error {
-	frames := a.nsp.srv.encodeFrames(p, true)
+	frames := a.nsp.srv.encodeFrames(p, !opts.Uncompressed)
 	out := outgoingEvent{p: p}
 	n := 0
 	var sent []*Socket

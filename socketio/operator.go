@@ -66,6 +66,17 @@ func (o *Operator) Volatile() *Operator {
 	return c
 }
 
+// Compress(false) sends the broadcast's frames uncompressed even to clients that
+// negotiated permessage-deflate (engineio.Config.PerMessageDeflate), as Node's
+// io.compress(false): for payloads that do not compress (already compressed media)
+// it saves the CPU. Compress(true), the default, leaves the choice to the size
+// threshold.
+func (o *Operator) Compress(compress bool) *Operator {
+	c := o.clone()
+	c.opts.Uncompressed = !compress
+	return c
+}
+
 // Timeout bounds EmitWithAck to d (in addition to its context).
 func (o *Operator) Timeout(d time.Duration) *Operator {
 	c := o.clone()

@@ -77,6 +77,8 @@ type wireFlags struct {
 	Volatile bool    `json:"volatile,omitempty" msgpack:"volatile,omitempty"`
 	Local    bool    `json:"local,omitempty" msgpack:"local,omitempty"`
 	Timeout  float64 `json:"timeout,omitempty" msgpack:"timeout,omitempty"` // ms
+	// Compress is false for io.compress(false), absent otherwise.
+	Compress *bool `json:"compress,omitempty" msgpack:"compress,omitempty"`
 }
 
 // wireOpts are socket.io-adapter's BroadcastOptions as they travel.
@@ -88,6 +90,9 @@ type wireOpts struct {
 
 func toWireOpts(o socketio.BroadcastOptions) wireOpts {
 	w := wireOpts{Rooms: o.Rooms, Except: o.Except, Flags: wireFlags{Volatile: o.Volatile}}
+	if o.Uncompressed {
+		w.Flags.Compress = new(bool)
+	}
 	if w.Rooms == nil {
 		w.Rooms = []string{}
 	}
@@ -101,7 +106,8 @@ func (w *wireOpts) options() socketio.BroadcastOptions {
 	if w == nil {
 		return socketio.BroadcastOptions{}
 	}
-	return socketio.BroadcastOptions{Rooms: w.Rooms, Except: w.Except, Volatile: w.Flags.Volatile}
+	return socketio.BroadcastOptions{Rooms: w.Rooms, Except: w.Except, Volatile: w.Flags.Volatile,
+		Uncompressed: w.Flags.Compress != nil && !*w.Flags.Compress}
 }
 
 // encodePacket writes socket.io's unencoded packet {type, data, nsp} for event packet p:

@@ -7,6 +7,8 @@ type Flags struct {
 	Volatile bool    `json:"volatile,omitempty"`
 	Local    bool    `json:"local,omitempty"`
 	Timeout  float64 `json:"timeout,omitempty"` // ms
+	// Compress is false for io.compress(false), absent otherwise.
+	Compress *bool `json:"compress,omitempty"`
 }
 
 // Opts are socket.io-adapter's BroadcastOptions as they travel.
@@ -19,6 +21,9 @@ type Opts struct {
 // ToOpts converts o (nil rooms become empty arrays, as Node sends).
 func ToOpts(o socketio.BroadcastOptions) Opts {
 	w := Opts{Rooms: o.Rooms, Except: o.Except, Flags: Flags{Volatile: o.Volatile}}
+	if o.Uncompressed {
+		w.Flags.Compress = new(bool)
+	}
 	if w.Rooms == nil {
 		w.Rooms = []string{}
 	}
@@ -33,5 +38,6 @@ func (w *Opts) Options() socketio.BroadcastOptions {
 	if w == nil {
 		return socketio.BroadcastOptions{}
 	}
-	return socketio.BroadcastOptions{Rooms: w.Rooms, Except: w.Except, Volatile: w.Flags.Volatile}
+	return socketio.BroadcastOptions{Rooms: w.Rooms, Except: w.Except, Volatile: w.Flags.Volatile,
+		Uncompressed: w.Flags.Compress != nil && !*w.Flags.Compress}
 }
