@@ -19,6 +19,19 @@ async function token(user) {
 
 // ---- nginx ----
 
+test('nginx: the demo page logs in through nginx, as a browser does (Origin is the page\'s own)', async () => {
+  // A browser on http://127.0.0.1:<nginx port>/ sends that Origin: nginx must pass the
+  // Host with its port ($http_host), or the node's same-origin rule refuses the login.
+  for (let i = 0; i < 4; i++) { // both nodes, whichever nginx picks
+    const res = await fetch(`${NGINX}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: new URL(NGINX).origin },
+      body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
+    });
+    assert.equal(res.status, 200, await res.text());
+  }
+});
+
 test('nginx: a client that starts on polling upgrades to WebSocket and chats', async () => {
   const room = uniq();
   const alice = await connect(NGINX, '/chat', await token('alice'));
