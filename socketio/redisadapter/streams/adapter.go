@@ -90,7 +90,7 @@ func (a *nspAdapter) Broadcast(p *parser.Packet, opts socketio.BroadcastOptions)
 }
 
 func (a *nspAdapter) xadd(typ int, data []byte, atts [][]byte) {
-	v, err := entryValues(a.c.uid, a.nsp.Name(), typ, data, atts)
+	v, err := entryValues(a.c.uid, a.nsp.Name(), a.c.seq.Add(1), typ, data, atts)
 	if err != nil {
 		a.c.cfg.Logger.Warn("streams: entry not encodable", "nsp", a.nsp.Name(), "err", err)
 		return

@@ -55,12 +55,16 @@ type Cluster struct {
 	byChannel map[string]*nspAdapter
 	closed    bool
 
-	lastID    atomic.Pointer[string] // id of the last entry read
+	lastID atomic.Pointer[string] // id of the last entry read
+	seq    atomic.Uint64          // number of the last entry this node wrote
+	// seen maps a writer's uid to the highest seq read from it; only readLoop
+	// touches it.
+	seen      map[string]uint64
 	readUp    atomic.Bool
 	pubFailed atomic.Bool
 	lastLog   atomic.Int64
 
-	appended, published, retried, dropped, read, invalid atomic.Uint64
+	appended, published, retried, dropped, read, invalid, duplicates atomic.Uint64
 }
 
 type jobKind uint8
@@ -398,6 +402,9 @@ func (c *Cluster) sleep(backoff *time.Duration) {
 
 func (c *Cluster) onEntry(id string, v map[string]any) {
 	m, err := decodeEntry(v)
+	if err == nil && c.duplicate(m) {
+		return
+	}
 	if err == nil {
 		c.mu.RLock()
 		a := c.byNsp[m.Nsp]
@@ -411,6 +418,24 @@ func (c *Cluster) onEntry(id string, v map[string]any) {
 		c.invalid.Add(1)
 		c.cfg.Logger.Debug("streams: invalid entry", "id", id, "err", err)
 	}
+}
+
+// duplicate reports whether m is an entry already read: one a Go writer sent
+// again after losing the answer to its XADD (see entryValues). Entries without
+// a seq (Node's) are never duplicates.
+func (c *Cluster) duplicate(m *message) bool {
+	if m.seq == 0 {
+		return false
+	}
+	if c.seen == nil {
+		c.seen = make(map[string]uint64)
+	}
+	if m.seq <= c.seen[m.UID] {
+		c.duplicates.Add(1)
+		return true
+	}
+	c.seen[m.UID] = m.seq
+	return false
 }
 
 // subscribeLoop reads the request and answer channels.

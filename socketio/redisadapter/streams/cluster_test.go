@@ -273,12 +273,33 @@ func TestNodeEntryDecodes(t *testing.T) {
 	if err != nil || string(p.Data) != `["ev","all",1,{"_placeholder":true,"num":0}]` || string(p.Attachments[0]) != "\x01\x02\x03" {
 		t.Fatalf("%v %s", err, p.Data)
 	}
-	v, _ := entryValues("u", "/", typeBroadcast, []byte(`{"packet":{"type":2,"data":["ev","room1"]},"opts":{"rooms":["room1"],"except":[],"flags":{}}}`), nil)
-	if fmt.Sprint(v) != `[uid u nsp / type 3 data {"packet":{"type":2,"data":["ev","room1"]},"opts":{"rooms":["room1"],"except":[],"flags":{}}}]` {
+	v, _ := entryValues("u", "/", 1, typeBroadcast, []byte(`{"packet":{"type":2,"data":["ev","room1"]},"opts":{"rooms":["room1"],"except":[],"flags":{}}}`), nil)
+	if fmt.Sprint(v) != `[uid u nsp / type 3 data {"packet":{"type":2,"data":["ev","room1"]},"opts":{"rooms":["room1"],"except":[],"flags":{}}} seq 1]` {
 		t.Fatal(v)
 	}
 	ws, err := decodeSession("hKNzaWS0VkZYNE5xaVg2UW53NFRtUUFBQUGjcGlktHJrWUJQU0hyalNLdVR1UW1BQUFCpXJvb21zkbRWRlg0TnFpWDZRbnc0VG1RQUFBQaRkYXRhgA==")
 	if err != nil || ws.SID != "VFX4NqiX6Qnw4TmQAAAA" || ws.PID != "rkYBPSHrjSKuTuQmAAAB" || len(ws.Rooms) != 1 {
 		t.Fatalf("%v %+v", err, ws)
 	}
+}
+
+// TestResentEntryDeliveredOnce: a writer that lost the answer to an XADD (Redis
+// went away after applying it) sends the same entry again; readers deliver it
+// once. Each Go node numbers its entries (field "seq"), and a reader drops an
+// entry whose number it has already seen from that node.
+func TestResentEntryDeliveredOnce(t *testing.T) {
+	_, a, b := cluster2(t, false)
+	c := redistest.Dial(t, b.url, "/", nil, nil)
+	time.Sleep(50 * time.Millisecond)
+	v, err := entryValues(a.cluster.uid, "/", 1_000_000, typeBroadcast, []byte(`{"packet":{"type":2,"data":["m",1]},"opts":{"rooms":[],"except":[],"flags":{}}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the write, then its retry
+		if err := a.rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: a.cluster.cfg.StreamName, Values: v}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Expect("m", wait)
+	c.ExpectNone("m", 300*time.Millisecond)
 }

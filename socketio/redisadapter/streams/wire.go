@@ -39,6 +39,7 @@ type message struct {
 	Type int             `json:"type"`
 	Data json.RawMessage `json:"data"`
 	atts [][]byte
+	seq  uint64 // a stream entry's number from its writer; 0 when it has none
 }
 
 // body is the union of the data objects of every message type.
@@ -61,7 +62,12 @@ type wirePacket struct {
 
 // entryValues are the fields of a stream entry, in Node's order: uid, nsp, type, data.
 // data is JSON, or the base64 of its msgpack form when it carries binary.
-func entryValues(uid, nsp string, typ int, data []byte, atts [][]byte) ([]any, error) {
+//
+// seq numbers the entries of one writer (a Go node's Cluster), from 1: a writer
+// that lost the answer to an XADD cannot tell whether Redis applied it, so it
+// sends it again, and readers drop an entry whose seq they have seen from that
+// uid (Cluster.duplicate). Node's adapter writes no seq and ignores the field.
+func entryValues(uid, nsp string, seq uint64, typ int, data []byte, atts [][]byte) ([]any, error) {
 	d := string(data)
 	if len(atts) > 0 {
 		var buf bytes.Buffer
@@ -70,13 +76,14 @@ func entryValues(uid, nsp string, typ int, data []byte, atts [][]byte) ([]any, e
 		}
 		d = base64.StdEncoding.EncodeToString(buf.Bytes())
 	}
-	return []any{"uid", uid, "nsp", nsp, "type", strconv.Itoa(typ), "data", d}, nil
+	return []any{"uid", uid, "nsp", nsp, "type", strconv.Itoa(typ), "data", d, "seq", strconv.FormatUint(seq, 10)}, nil
 }
 
 // decodeEntry reads the fields of a stream entry.
 func decodeEntry(v map[string]any) (*message, error) {
 	str := func(k string) string { s, _ := v[k].(string); return s }
 	m := &message{UID: str("uid"), Nsp: str("nsp")}
+	m.seq, _ = strconv.ParseUint(str("seq"), 10, 64) // 0: none (Node's entries)
 	t, err := strconv.Atoi(str("type"))
 	if err != nil {
 		return nil, errors.New("streams: entry without type")
