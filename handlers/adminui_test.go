@@ -273,6 +273,35 @@ func TestAdminUISessionEndsWithLogout(t *testing.T) {
 	}
 }
 
+// TestAdminUISocketsDoNotCountAgainstTheCap: an admin watching the UI can
+// still open MAX_SOCKETS_PER_USER sockets of the product (among them /admin,
+// to kick or revoke), and the UI's sockets are not listed by /admin online.
+func TestAdminUISocketsDoNotCountAgainstTheCap(t *testing.T) {
+	t.Parallel()
+	e := startAdminUI(t, handlers.SocketDeps{MaxSocketsPerUser: 1})
+	for range 2 {
+		if got := dial(t, e.poll).connect("/admin-ui", `{"username":"admin","password":"admin-pass"}`); !strings.HasPrefix(got, uiOK) {
+			t.Fatalf("UI: %q", got)
+		}
+	}
+	c := dial(t, e.poll)
+	if got := c.connect("/admin", `{"token":"tok-admin"}`); !strings.HasPrefix(got, `0/admin,{"sid":`) {
+		t.Fatalf("/admin with two UI sockets open: %q", got)
+	}
+	online := c.call("/admin", "online")
+	users, _ := online["users"].([]any)
+	if len(users) != 1 || users[0].(map[string]any)["sockets"] != float64(1) {
+		t.Errorf("online = %v, want admin with its one /admin socket", online)
+	}
+	if got := dial(t, e.poll).connect("/", `{"token":"tok-admin"}`); got != `4{"message":"forbidden","data":{"code":"rate_limited"}}` {
+		t.Errorf("past the cap: %q", got)
+	}
+	// The UI's sockets are still tracked: a revoke of admin ends them.
+	if n := e.sockets.DisconnectUser("admin"); n != 3 {
+		t.Errorf("DisconnectUser ended %d sockets, want 3", n)
+	}
+}
+
 func TestAdminUIFilesMissing(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
