@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -46,6 +47,21 @@ func TestProtocol(t *testing.T) {
 			}})
 		})
 	}
+}
+
+// sessionTTL is the short SESSION_TTL of TestSession's server.
+const sessionTTL = 4 * time.Second
+
+// TestSession runs session.test.mjs: the session id the UI reconnects with
+// ends with SESSION_TTL, on POST /logout and on /admin revoke, and each
+// disconnects the UI.
+func TestSession(t *testing.T) {
+	harness.RequireNodeModules(t, "socket.io-client")
+	bin := harness.Build(t)
+	srv := harness.Start(t, bin, adminEnv("TOKEN_TTL", "2s", "SESSION_TTL", sessionTTL.String()))
+	harness.RunNodeTest(t, harness.NodeTest{File: "session.test.mjs", Timeout: nodeTimeout, Env: map[string]string{
+		"E2E_URL": strings.TrimSuffix(srv.URL, "/"), "E2E_SESSION_MS": strconv.Itoa(int(sessionTTL.Milliseconds())),
+	}})
 }
 
 // TestBrowser drives the real Admin UI at /admin-ui/ in headless Chromium
