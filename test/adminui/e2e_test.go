@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"rtserver/socketio/redisadapter/redistest"
 	"rtserver/test/harness"
 )
 
@@ -89,6 +90,24 @@ func TestBrowser(t *testing.T) {
 		env["RT_DOCS_SCREENSHOT"] = p
 	}
 	harness.Node(t, ctx, filepath.Join(root, "test", "adminui"), env, "browser.mjs")
+}
+
+// TestCluster runs protocol.test.mjs's cluster case on two nodes sharing a
+// redis-server (REDIS_URL, the pub/sub adapter): the UI connected to node a
+// gets server_stats from a and b, lists in all_sockets a socket connected to
+// b, and hears b's socket_connected. Each node has its own SQLite (both seed
+// the demo users) and the same JWT_SECRET.
+func TestCluster(t *testing.T) {
+	harness.RequireNodeModules(t, "socket.io-client")
+	harness.RequireTools(t, "redis-server")
+	bin := harness.Build(t)
+	rs := redistest.Start(t)
+	a := harness.Start(t, bin, adminEnv("REDIS_URL", rs.URL()+"/0", "NODE_ID", "a"))
+	b := harness.Start(t, bin, adminEnv("REDIS_URL", rs.URL()+"/0", "NODE_ID", "b"))
+	harness.RunNodeTest(t, harness.NodeTest{File: "protocol.test.mjs", Timeout: nodeTimeout, Pattern: "second node", Env: map[string]string{
+		"E2E_URL": strings.TrimSuffix(a.URL, "/"), "E2E_READONLY_URL": strings.TrimSuffix(a.URL, "/"),
+		"E2E_URL2": strings.TrimSuffix(b.URL, "/"),
+	}})
 }
 
 // startReference starts reference-fixture.mjs and returns the variables it
