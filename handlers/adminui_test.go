@@ -322,3 +322,43 @@ func TestAdminUIFilesMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminUIFilesIconFont: the vendored icon font (make setup-node's
+// public/adminui/mdi/) keeps its link on the page and is served with its
+// font type under the UI's policy, which allows fonts from here; the CDN
+// links left in a page are dropped.
+func TestAdminUIFilesIconFont(t *testing.T) {
+	t.Parallel()
+	page := `<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">` +
+		`<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@mdi/font@latest/css/materialdesignicons.min.css">` +
+		`<link rel="stylesheet" href="mdi/css/materialdesignicons.min.css">`
+	files := fstest.MapFS{
+		"index.html":                                  {Data: []byte(page)},
+		"mdi/css/materialdesignicons.min.css":         {Data: []byte(`@font-face{}`)},
+		"mdi/fonts/materialdesignicons-webfont.woff2": {Data: []byte("wOF2")},
+		"mdi/fonts/materialdesignicons-webfont.woff":  {Data: []byte("wOFF")},
+	}
+	r := gin.New()
+	r.GET("/admin-ui/*file", handlers.AdminUIFiles(nil, files))
+	get := func(p string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+		return rec
+	}
+	if body := get("/admin-ui/").Body.String(); body != `<link rel="stylesheet" href="mdi/css/materialdesignicons.min.css">` {
+		t.Errorf("page: %q", body)
+	}
+	for p, ctype := range map[string]string{
+		"/admin-ui/mdi/css/materialdesignicons.min.css":                  "text/css; charset=utf-8",
+		"/admin-ui/mdi/fonts/materialdesignicons-webfont.woff2?v=7.4.47": "font/woff2",
+		"/admin-ui/mdi/fonts/materialdesignicons-webfont.woff?v=7.4.47":  "font/woff",
+	} {
+		rec := get(p)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != ctype {
+			t.Errorf("%s: %d %q", p, rec.Code, rec.Header().Get("Content-Type"))
+		}
+		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "font-src 'self'") {
+			t.Errorf("%s: CSP %q", p, csp)
+		}
+	}
+}
