@@ -47,7 +47,9 @@ setup-go:
 # setup-node installs the pinned npm packages (socket.io-client for the demo page and the
 # end-to-end suites, the Node reference server, playwright-core) and copies the browser
 # build of socket.io-client and the Socket.IO Admin UI (without source maps) where the
-# server embeds them.
+# server embeds them. The UI links its icon font (@mdi/font) from a CDN; its css and
+# woff2/woff fonts (the formats every supported browser takes) are copied to
+# public/adminui/mdi/ and the link rewritten to them.
 setup-node: $(NODE_DEPS) $(CLIENT_JS) $(ADMIN_UI)
 
 $(NODE_DEPS): test/package.json test/package-lock.json
@@ -59,6 +61,13 @@ $(CLIENT_JS): $(NODE_DEPS)
 $(ADMIN_UI): $(NODE_DEPS)
 	find public/adminui -mindepth 1 ! -name README.md -delete
 	cd test/node_modules/@socket.io/admin-ui/ui/dist && find . -type f ! -name '*.map' -exec cp --parents {} $(CURDIR)/public/adminui/ \;
+	mkdir -p public/adminui/mdi/css public/adminui/mdi/fonts
+	cp test/node_modules/@mdi/font/LICENSE public/adminui/mdi/
+	cp test/node_modules/@mdi/font/css/materialdesignicons.min.css public/adminui/mdi/css/
+	cp test/node_modules/@mdi/font/fonts/materialdesignicons-webfont.woff2 \
+	   test/node_modules/@mdi/font/fonts/materialdesignicons-webfont.woff public/adminui/mdi/fonts/
+	sed -i 's|https://cdn.jsdelivr.net/npm/@mdi/font@latest/css/materialdesignicons.min.css|mdi/css/materialdesignicons.min.css|' public/adminui/index.html
+	grep -q 'href="\?mdi/css/materialdesignicons.min.css' public/adminui/index.html
 
 check: setup-node
 	$(call step,check (gofmt; go mod tidy -diff; go vet; tsc)) \

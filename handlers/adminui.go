@@ -77,7 +77,9 @@ func AdminUI(io *socketio.Server, d AdminUIDeps) (*admin.Admin, error) {
 		}
 		key := s.Namespace().Name() + "#" + s.ID()
 		log := log.With("nsp", s.Namespace().Name(), "sid", s.LogID(), "user", c.UserID)
-		if !d.Sockets.Add(admissionOf(s), key, c.UserID, c.Name, "", c.SessionID, func() { s.Disconnect(false) }) {
+		// Uncounted: the UI is not the admin's presence, and must not use up
+		// their MAX_SOCKETS_PER_USER (nor appear in /admin online).
+		if !d.Sockets.AddUncounted(admissionOf(s), key, c.UserID, c.Name, "", c.SessionID, func() { s.Disconnect(false) }) {
 			log.Info("admin UI refused: login ended while verifying")
 			s.Disconnect(false)
 			return

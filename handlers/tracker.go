@@ -84,6 +84,9 @@ func sessionKey(sessionID string) string {
 type tracked struct {
 	userID, name, tokenID, sessionID string
 	disconnect                       func()
+	// uncounted: swept like the others, but left out of Online and
+	// UserSockets (AddUncounted).
+	uncounted bool
 }
 
 // NewTracker returns an empty tracker.
@@ -137,6 +140,20 @@ func (t *Tracker) spendLocked(k *Ticket) {
 // named userID, tokenID or sessionID (see Tracker); the key's previous
 // entry then stays as it was.
 func (t *Tracker) Add(k *Ticket, key, userID, name, tokenID, sessionID string, disconnect func()) bool {
+	return t.add(k, key, tracked{userID: userID, name: name, tokenID: tokenID, sessionID: sessionID, disconnect: disconnect})
+}
+
+// AddUncounted is Add for a socket that is not the user's presence but a
+// tool acting for them (an Admin UI socket): logout, revoke and kick end it
+// like any other, but Online does not list it and UserSockets, the per-user
+// cap's count, leaves it out, so watching the server never locks its admin
+// out of the product's namespaces.
+func (t *Tracker) AddUncounted(k *Ticket, key, userID, name, tokenID, sessionID string, disconnect func()) bool {
+	return t.add(k, key, tracked{userID: userID, name: name, tokenID: tokenID, sessionID: sessionID, disconnect: disconnect, uncounted: true})
+}
+
+func (t *Tracker) add(k *Ticket, key string, e tracked) bool {
+	userID, tokenID, sessionID := e.userID, e.tokenID, e.sessionID
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if k == nil || k.t != t || k.spent {
@@ -149,7 +166,8 @@ func (t *Tracker) Add(k *Ticket, key, userID, name, tokenID, sessionID string, d
 		return false
 	}
 	t.removeLocked(key)
-	t.sockets[key] = tracked{userID: userID, name: name, tokenID: tokenID, sessionID: sessionID, disconnect: disconnect}
+	e.sessionID = sessionID
+	t.sockets[key] = e
 	index(t.byUser, userID, key)
 	index(t.byToken, tokenID, key)
 	index(t.bySession, sessionID, key)
@@ -305,17 +323,21 @@ type OnlineUser struct {
 }
 
 // Online lists each connected user once, with the number of sockets (over
-// all namespaces), sorted by id.
+// all namespaces, uncounted ones left out), sorted by id.
 func (t *Tracker) Online() []OnlineUser {
 	t.mu.Lock()
 	out := make([]OnlineUser, 0, len(t.byUser))
 	for id, ks := range t.byUser {
-		var name string
+		u := OnlineUser{ID: id}
 		for k := range ks {
-			name = t.sockets[k].name
-			break
+			if e := t.sockets[k]; !e.uncounted {
+				u.Name = e.name
+				u.Sockets++
+			}
 		}
-		out = append(out, OnlineUser{ID: id, Name: name, Sockets: len(ks)})
+		if u.Sockets > 0 {
+			out = append(out, u)
+		}
 	}
 	t.mu.Unlock()
 	slices.SortFunc(out, func(a, b OnlineUser) int { return cmp.Compare(a.ID, b.ID) })
@@ -349,11 +371,18 @@ func (t *Tracker) UserSocketsIn(userID, nsp string) int {
 	return n
 }
 
-// UserSockets returns the number of tracked sockets of the user.
+// UserSockets returns the number of tracked sockets of the user, uncounted
+// ones left out.
 func (t *Tracker) UserSockets(userID string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.byUser[userID])
+	n := 0
+	for k := range t.byUser[userID] {
+		if !t.sockets[k].uncounted {
+			n++
+		}
+	}
+	return n
 }
 
 // Len returns the number of tracked sockets.

@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"rtserver/socketio/redisadapter/redistest"
 	"rtserver/test/harness"
 )
 
@@ -48,6 +50,21 @@ func TestProtocol(t *testing.T) {
 	}
 }
 
+// sessionTTL is the short SESSION_TTL of TestSession's server.
+const sessionTTL = 4 * time.Second
+
+// TestSession runs session.test.mjs: the session id the UI reconnects with
+// ends with SESSION_TTL, on POST /logout and on /admin revoke, and each
+// disconnects the UI.
+func TestSession(t *testing.T) {
+	harness.RequireNodeModules(t, "socket.io-client")
+	bin := harness.Build(t)
+	srv := harness.Start(t, bin, adminEnv("TOKEN_TTL", "2s", "SESSION_TTL", sessionTTL.String()))
+	harness.RunNodeTest(t, harness.NodeTest{File: "session.test.mjs", Timeout: nodeTimeout, Env: map[string]string{
+		"E2E_URL": strings.TrimSuffix(srv.URL, "/"), "E2E_SESSION_MS": strconv.Itoa(int(sessionTTL.Milliseconds())),
+	}})
+}
+
 // TestBrowser drives the real Admin UI at /admin-ui/ in headless Chromium
 // (browser.mjs): the connection form, alice's socket and rooms on the sockets
 // page, and disconnecting it from the UI. Screenshots go to test/artifacts/;
@@ -73,6 +90,24 @@ func TestBrowser(t *testing.T) {
 		env["RT_DOCS_SCREENSHOT"] = p
 	}
 	harness.Node(t, ctx, filepath.Join(root, "test", "adminui"), env, "browser.mjs")
+}
+
+// TestCluster runs protocol.test.mjs's cluster case on two nodes sharing a
+// redis-server (REDIS_URL, the pub/sub adapter): the UI connected to node a
+// gets server_stats from a and b, lists in all_sockets a socket connected to
+// b, and hears b's socket_connected. Each node has its own SQLite (both seed
+// the demo users) and the same JWT_SECRET.
+func TestCluster(t *testing.T) {
+	harness.RequireNodeModules(t, "socket.io-client")
+	harness.RequireTools(t, "redis-server")
+	bin := harness.Build(t)
+	rs := redistest.Start(t)
+	a := harness.Start(t, bin, adminEnv("REDIS_URL", rs.URL()+"/0", "NODE_ID", "a"))
+	b := harness.Start(t, bin, adminEnv("REDIS_URL", rs.URL()+"/0", "NODE_ID", "b"))
+	harness.RunNodeTest(t, harness.NodeTest{File: "protocol.test.mjs", Timeout: nodeTimeout, Pattern: "second node", Env: map[string]string{
+		"E2E_URL": strings.TrimSuffix(a.URL, "/"), "E2E_READONLY_URL": strings.TrimSuffix(a.URL, "/"),
+		"E2E_URL2": strings.TrimSuffix(b.URL, "/"),
+	}})
 }
 
 // startReference starts reference-fixture.mjs and returns the variables it

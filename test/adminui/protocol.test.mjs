@@ -3,7 +3,8 @@
 // reference-fixture.mjs (Node's instrument()), so every expectation holds on Node.
 //   E2E_URL           server in development mode, read-write
 //   E2E_READONLY_URL  the same with ADMIN_UI_READONLY=1
-//   E2E_URL2          optional: a second node of E2E_URL's cluster (Redis)
+//   E2E_URL2          optional: a second node of E2E_URL's cluster (Redis); the
+//                     other cases then run on the cluster's first node
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
@@ -187,9 +188,20 @@ test("read-only mode: no commands", async () => {
   assert.equal(rec.seen.find(([e, , room]) => e === "room_joined" && room === "ops"), undefined);
 });
 
-test("a second node's stats reach the UI", { skip: !process.env.E2E_URL2 }, async () => {
+test("a second node's stats and sockets reach the UI", { skip: !process.env.E2E_URL2 }, async () => {
+  const URL2 = process.env.E2E_URL2;
+  const before = await demoUser(URL2, { transports: ["websocket"] });
   const { rec } = await adminUI();
+  const [all] = await rec.wait("all_sockets");
+  const remote = all.find((x) => x.id === before.id);
+  assert.ok(remote, "all_sockets lists a socket of the other node");
+  assert.equal(remote.nsp, "/chat");
+  assert.ok(remote.rooms.includes(before.id));
   const [a] = await rec.wait("server_stats", () => true, 5000);
   const [b] = await rec.wait("server_stats", (x) => x.serverId !== a.serverId, 8000);
   assert.notEqual(a.serverId, b.serverId);
+  // The other node's events reach the UI as they happen.
+  const after = await demoUser(URL2, { transports: ["websocket"] });
+  const [sock] = await rec.wait("socket_connected", (x) => x.id === after.id);
+  assert.equal(sock.nsp, "/chat");
 });
