@@ -125,7 +125,7 @@ func TestUpgrade(t *testing.T) {
 
 func TestUpgradeRefusesPollingAndSecondWebSocket(t *testing.T) {
 	e := newEnv(t, fastConfig(), nil)
-	for _, waitProbe := range []bool{true, false} {
+	for i, waitProbe := range []bool{true, false} {
 		sid, _ := e.handshake()
 		c := e.dial("EIO=4&transport=websocket&sid=" + sid)
 		write(t, c, websocket.TextMessage, "2probe")
@@ -133,6 +133,13 @@ func TestUpgradeRefusesPollingAndSecondWebSocket(t *testing.T) {
 			read(t, c)
 		}
 		write(t, c, websocket.TextMessage, "5")
+		if waitProbe {
+			// The server reads "5" on the WebSocket's own goroutine: until it has, a
+			// poll is still answered (a noop), as from Node. Once it has, polling is
+			// refused: that is what this case checks.
+			s := e.h.session(t, i)
+			eventually(t, "upgrade done", func() bool { return s.Transport() == "websocket" })
+		}
 		// Without waiting for `3probe` the GET may be handled before the probe: it is
 		// then a pending poll that the probe's answer ends with a noop.
 		if status, body := e.get(sid); status != 400 && (waitProbe || status != 200 || body != "6") {
