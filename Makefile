@@ -86,7 +86,7 @@ unit:
 	$(GO) test -race -count=1 $(call TESTED,,./...)
 
 e2e: setup-node
-	$(call step,e2e (engine; server; newcomer; browser; redis; cluster; faults)) \
+	$(call step,e2e (every suite under test/)) \
 	$(GO) test -race -count=1 -tags e2e -timeout 15m $(call TESTED,-tags e2e,./test/...)
 
 # fuzz runs every fuzz target briefly (FUZZTIME each); run longer by hand with FUZZTIME=10m.
