@@ -3,6 +3,7 @@ package streams
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -181,7 +182,8 @@ func TestFetchSocketsPartial(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	socks, err := a.srv.Of("/").FetchSockets(ctx)
-	if err == nil || len(socks) != 1 || !strings.Contains(err.Error(), "1 of 2 other nodes answered") {
+	var pe *socketio.PartialError
+	if !errors.As(err, &pe) || pe.Answered != 2 || pe.Expected != 3 || !errors.Is(err, ErrTimeout) || len(socks) != 1 {
 		t.Fatalf("partial fetch: %d sockets, err %v", len(socks), err)
 	}
 }
