@@ -35,7 +35,10 @@
 // every connected socket under LiveKeyPrefix+pid (written within LiveSync of a
 // change, refreshed every SessionTTL/3) naming their node, and a heartbeat key per
 // node (NodeTTL). A handshake for a pid whose session is live on a node whose
-// heartbeat has expired takes that session, with the same owner rule. A node of
+// heartbeat has expired takes that session, with the same owner rule. A client
+// reconnects sooner than that (socket.io-client: about a second), so while the
+// node's heartbeat is current the handshake waits for it, up to NodeTTL + LiveSync,
+// polling every NodeTTL/8: the node is seen dead, or persists the session itself. A node of
 // @socket.io/redis-streams-adapter neither writes nor reads live sessions.
 //
 // # Redis outages and ordering
