@@ -48,6 +48,9 @@
 // Redis takes them, in order; pub/sub requests are dropped (their callers time out).
 // The reader resumes from the last entry it read, so a node loses only entries the
 // stream trimmed meanwhile (or all unread ones if Redis itself loses its data).
+// Delivery is at least once: an XADD that Redis executed but whose reply the writer
+// lost when Redis died is appended again, so other nodes can read that entry twice
+// (seen in TestOutageKeepsOrder when Redis was killed within a millisecond of it).
 // With recovery on, a node delivers its own broadcasts to its local sockets when it
 // reads them back from the stream, so every socket gets packets in stream order with
 // their entry id as offset; during an outage those wait for Redis too. Without
