@@ -85,7 +85,10 @@ func okAck(fields ok) map[string]any {
 }
 
 // namespaces holds the shared deps of the socket event handlers.
-type namespaces struct{ SocketDeps }
+type namespaces struct {
+	SocketDeps
+	nsps []*socketio.Namespace // every namespace, for cluster-wide counts
+}
 
 func (n *namespaces) log() *slog.Logger { return orDiscard(n.Log) }
 
@@ -145,6 +148,8 @@ func (n *namespaces) admit(s *socketio.Socket, c identity.Claims, k *Ticket) boo
 		n.Observer.ConnectRefused(string(apierr.Revoked))
 		return false
 	}
+	// Other nodes' FetchSockets name the user by it (/admin online).
+	s.SetData(&socketUser{ID: c.UserID, Name: c.Name})
 	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.LogID(), "user", c.UserID)
 	log.Info("socket connected", "transport", s.Transport(), "recovered", s.Recovered())
 	n.trackOnline(c, true)
@@ -319,19 +324,21 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 		if !n.admitted(s, c) {
 			return
 		}
-		n.on(s, "online", func(*socketio.Socket, identity.Claims, socketio.Args) (any, error) {
-			return okAck(ok{"users": n.Sockets.Online()}), nil
+		n.on(s, "online", func(s *socketio.Socket, _ identity.Claims, _ socketio.Args) (any, error) {
+			return n.clusterOnline(s.Context())
 		})
-		n.on(s, "kick", func(_ *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
+		n.on(s, "kick", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 			var p struct {
 				User *string `json:"user"`
 			}
 			if err := parseArg(args, 0, &p); err != nil || p.User == nil || *p.User == "" {
 				return nil, apierr.New(apierr.BadRequest)
 			}
-			count := n.Sockets.DisconnectUser(*p.User)
+			// The other nodes' sockets are counted before the kick reaches them.
+			remote := n.fetchRemote(s.Context(), *p.User)
+			count := n.Sockets.DisconnectUser(*p.User) + remote.users[*p.User].Sockets
 			n.log().Info("kick", "by", c.UserID, "user", *p.User, "sockets", count)
-			return okAck(ok{"sockets": count}), nil
+			return okAck(remote.addTo(ok{"sockets": count})), nil
 		})
 		n.on(s, "revoke", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
 			var p struct {
@@ -343,6 +350,9 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 			if n.Revoker == nil {
 				return nil, errors.New("revoke: no revoker configured")
 			}
+			// The other nodes' sockets are counted first, so that the
+			// revocation is not held up by a slow node.
+			remote := n.fetchRemote(s.Context(), *p.User)
 			ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
 			defer cancel()
 			sessions, err := n.Revoker.RevokeUser(ctx, *p.User)
@@ -351,9 +361,9 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 			}
 			// Revoked first, then disconnected: a reconnect (or a
 			// recovery) finds the credential revoked.
-			count := n.Sockets.DisconnectUser(*p.User)
+			count := n.Sockets.DisconnectUser(*p.User) + remote.users[*p.User].Sockets
 			n.log().Info("revoke", "by", c.UserID, "user", *p.User, "sessions", sessions, "sockets", count)
-			return okAck(ok{"sessions": sessions, "sockets": count}), nil
+			return okAck(remote.addTo(ok{"sessions": sessions, "sockets": count})), nil
 		})
 	})
 }
@@ -386,7 +396,7 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 		d.ExpiryGrace = 5 * time.Second
 	}
 	d.Observer = orNop(d.Observer)
-	n := &namespaces{d}
+	n := &namespaces{SocketDeps: d}
 	strict := counted(d.Observer, middleware.Auth(d.Log, d.Verifier, d.Auth))
 	socketCap := counted(d.Observer, n.socketCap)
 
@@ -422,4 +432,5 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	admin.Use(counted(d.Observer, middleware.RequireRole("admin")))
 	admin.Use(socketCap)
 	n.setupAdmin(admin)
+	n.nsps = []*socketio.Namespace{root, chat, notes, admin}
 }

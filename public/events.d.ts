@@ -171,12 +171,25 @@ export interface NotificationsClientToServer {
 
 // ---- /admin (role admin) ----
 
+/**
+ * Added to an /admin ack when another node did not answer within 2 s: the
+ * counts cover the nodes that answered (this one included) only.
+ */
+export interface ClusterPartial {
+  partial?: true;
+  nodes?: { answered: number; expected: number };
+}
+
 export interface AdminClientToServer {
-  /** Users with a socket connected, each once, with their socket count. */
-  online: (ack: Ack<{ users: (User & { sockets: number })[] }>) => void;
-  kick: (p: { user: string }, ack: Ack<{ sockets: number }>) => void;
-  /** Revokes every session of the user, then disconnects their sockets. */
-  revoke: (p: { user: string }, ack: Ack<{ sessions: number; sockets: number }>) => void;
+  /** Users with a socket connected on any node, each once, with their socket count. */
+  online: (ack: Ack<{ users: (User & { sockets: number })[] } & ClusterPartial>) => void;
+  /** Disconnects the user's sockets on every node; sockets counts them all. */
+  kick: (p: { user: string }, ack: Ack<{ sockets: number } & ClusterPartial>) => void;
+  /** Revokes every session of the user, then disconnects their sockets on every node. */
+  revoke: (
+    p: { user: string },
+    ack: Ack<{ sessions: number; sockets: number } & ClusterPartial>,
+  ) => void;
 }
 
 export type ServerToClientEvents = RootServerToClient &

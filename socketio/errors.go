@@ -3,6 +3,7 @@ package socketio
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"rtserver/socketio/parser"
 )
@@ -28,6 +29,21 @@ var (
 	// ErrInvalidArgument: an Emit argument could not be encoded as JSON.
 	ErrInvalidArgument = errors.New("socketio: invalid argument")
 )
+
+// PartialError comes with the answers so far when a request to every node of a
+// cluster (FetchSockets, Sockets) ends before each node answered. Nodes count
+// this one, which always answers. Err wraps the adapter's reason (its ErrTimeout
+// or ErrUnavailable), so errors.Is still finds it.
+type PartialError struct {
+	Answered, Expected int
+	Err                error
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%v: %d of %d nodes answered", e.Err, e.Answered, e.Expected)
+}
+
+func (e *PartialError) Unwrap() error { return e.Err }
 
 // internalErrorMessage is what a client sees when a middleware fails with an error
 // that is not a *ConnectError: details stay in the log.

@@ -138,8 +138,8 @@ func (a *nspAdapter) ServerCount(ctx context.Context) (int, error) {
 }
 
 // request publishes a request that every other node answers and waits for the answers,
-// ctx and RequestsTimeout permitting. On a timeout the answers so far come with an
-// error wrapping ErrTimeout.
+// ctx and RequestsTimeout permitting. On a timeout the answers so far come with a
+// *socketio.PartialError wrapping ErrTimeout.
 func (a *nspAdapter) request(ctx context.Context, kind int, body map[string]any) (*pending, error) {
 	nodes, _ := a.ServerCount(ctx)
 	if nodes <= 1 {
@@ -177,7 +177,7 @@ func (a *nspAdapter) await(ctx context.Context, kind int, reqID string, msg []by
 	a.take(reqID)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return pd, err
+	return pd, &socketio.PartialError{Answered: 1 + expected - pd.expected, Expected: 1 + expected, Err: err}
 }
 
 // FetchSockets implements socketio.Adapter: the local sockets plus those the other

@@ -3,6 +3,7 @@ package redisadapter_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -318,5 +319,24 @@ func waitFor(t testing.TB, cond func() bool) {
 			t.Fatal("condition not met in time")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestFetchSocketsPartial: a node that does not answer makes FetchSockets return the
+// others' sockets with a *socketio.PartialError counting the nodes that answered.
+func TestFetchSocketsPartial(t *testing.T) {
+	rs, a, _ := cluster2(t)
+	mute := redis.NewClient(&redis.Options{Addr: rs.Addr()})
+	defer mute.Close()
+	ps := mute.Subscribe(context.Background(), "socket.io-request#/#") // counts as a node, never answers
+	defer ps.Close()
+	_, _ = ps.Receive(context.Background())
+	redistest.Dial(t, a.url, "/", nil, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	socks, err := a.srv.Of("/").FetchSockets(ctx)
+	var pe *socketio.PartialError
+	if !errors.As(err, &pe) || pe.Answered != 2 || pe.Expected != 3 || !errors.Is(err, redisadapter.ErrTimeout) || len(socks) != 1 {
+		t.Fatalf("partial fetch: %d sockets, err %v", len(socks), err)
 	}
 }

@@ -42,7 +42,8 @@ var benchRates = []int{10, 20, 40, 80, 120, 160, 240, 320, 480}
 // benchEqualRate is the step where both kinds are compared for p99 and CPU.
 const benchEqualRate = 20
 
-// TestBench compares two Go nodes (test/load/goserver with REDIS_URL, the Redis adapter) with two
+// TestBench compares two Go nodes (test/load/goserver with REDIS_URL, the Redis adapter;
+// go-streams: REDIS_ADAPTER=streams, the streams adapter without recovery) with two
 // Node.js socket.io 4.8.4 nodes (benchnode.mjs, @socket.io/redis-adapter), each pair on
 // its own redis-server, with the same load: 1,000 members of one room split over the
 // two nodes and a sender on the first node. It prints deliveries/s, p99 latency and
@@ -63,9 +64,11 @@ func TestBench(t *testing.T) {
 	kinds := []struct {
 		name string
 		argv []string
+		env  []string
 	}{
-		{"go", []string{gobin}},
-		{"node", []string{"node", "benchnode.mjs"}},
+		{"go", []string{gobin}, nil},
+		{"go-streams", []string{gobin}, []string{"REDIS_ADAPTER=streams"}},
+		{"node", []string{"node", "benchnode.mjs"}, nil},
 	}
 	results := map[string][]benchStep{}
 	for _, k := range kinds {
@@ -75,10 +78,10 @@ func TestBench(t *testing.T) {
 				record(t, "bench "+k.name, "load average before (1/5/15 min)", "%s", strings.Join(strings.Fields(string(la))[:3], " "))
 			}
 			rs := redistest.Start(t)
-			env := []string{"REDIS_URL=" + rs.URL() + "/0", "LOAD_TOKEN=load-token"}
+			env := append([]string{"REDIS_URL=" + rs.URL() + "/0", "LOAD_TOKEN=load-token"}, k.env...)
 			// CLUSTER_BENCH_GOMAXPROCS sets GOMAXPROCS of the Go nodes only (default: the
 			// number of CPUs, like any Go program).
-			if p := os.Getenv("CLUSTER_BENCH_GOMAXPROCS"); p != "" && k.name == "go" {
+			if p := os.Getenv("CLUSTER_BENCH_GOMAXPROCS"); p != "" && k.name != "node" {
 				env = append(env, "GOMAXPROCS="+p)
 				record(t, "bench go", "GOMAXPROCS of each Go node", "%s", p)
 			}
@@ -103,6 +106,17 @@ func TestBench(t *testing.T) {
 			}
 		}
 		return benchStep{}
+	}
+	if st := results["go-streams"]; len(st) > 0 {
+		g, gs := best(results["go"]), best(st)
+		ge, se := at(results["go"], benchEqualRate), at(st, benchEqualRate)
+		record(t, "bench", "highest deliveries/s with p99 < 250ms (go-streams)", "%.0f (p99 %s, %d msg/s)", gs.PerSec, ms(gs.P99), gs.Rate)
+		record(t, "bench", "streams/pubsub deliveries/s", "%.2fx", gs.PerSec/g.PerSec)
+		record(t, "bench", fmt.Sprintf("at %d msg/s: p99 pubsub / streams", benchEqualRate), "%s / %s", ms(ge.P99), ms(se.P99))
+		record(t, "bench", fmt.Sprintf("at %d msg/s: CPU per delivery pubsub / streams", benchEqualRate), "%.2fµs / %.2fµs", ge.CPUPer, se.CPUPer)
+	}
+	if len(results["node"]) == 0 {
+		return // CLUSTER_BENCH_ONLY=go
 	}
 	g, n := best(results["go"]), best(results["node"])
 	record(t, "bench", "highest deliveries/s with p99 < 250ms (go)", "%.0f (p99 %s, %d msg/s)", g.PerSec, ms(g.P99), g.Rate)

@@ -179,15 +179,33 @@ test('cross-node: a user on both nodes stays online until their last socket leav
   await off;
 });
 
-test('cross-node: /admin kick on node a disconnects the socket on node b', async () => {
+test('cross-node: /admin online on node a lists a user connected to node b only, each user once', async () => {
+  const carol = [await connect(B, '/chat', await token('carol')), await connect(B, '/', await token('carol'))];
+  const bobA = await connect(A, '/chat', await token('bob'));
+  const bobB = await connect(B, '/notifications', await token('bob'));
+  const admin = await connect(A, '/admin', await token('admin'));
+  // Sockets of earlier cases may take a moment to go.
+  let online;
+  await eventually('carol (node b: 2 sockets) and bob (a and b: 2) listed on node a', async () => {
+    online = await ack(admin, 'online');
+    const by = Object.fromEntries(online.users.map((u) => [u.id, u]));
+    return by.carol?.sockets === 2 && by.bob?.sockets === 2;
+  });
+  const ids = online.users.map((u) => u.id);
+  assert.equal(new Set(ids).size, ids.length, 'each user once');
+  assert.ok(online.users.find((u) => u.id === 'carol').name, 'the remote user is named');
+  assert.equal(online.partial, undefined, 'every node answered');
+  for (const s of [...carol, bobA, bobB]) s.disconnect();
+});
+
+test('cross-node: /admin kick on node a disconnects the socket on node b and counts it', async () => {
   const carol = await connect(B, '/chat', await token('carol'));
   const admin = await connect(A, '/admin', await token('admin'));
   const gone = waitFor(carol, 'disconnect');
-  const online = await ack(admin, 'online');
   const res = await ack(admin, 'kick', { user: 'carol' });
   assert.equal((await gone)[0], 'io server disconnect');
-  // The ack's count and /admin online are this node's sockets only (see docs/CLUSTER.md).
-  console.log(`# kick on a: ack ${JSON.stringify(res)}, online on a lists carol: ${online.users.some((u) => u.id === 'carol')}`);
+  assert.equal(res.sockets, 1, 'the socket on node b is counted');
+  assert.equal(res.partial, undefined);
 });
 
 test('cross-node: POST /logout on node a disconnects that session on node b within a second', async () => {

@@ -11,7 +11,8 @@
 //     the node that made it), handshakes are spread over both nodes.
 //   - TestCrossNode (cluster.test.mjs "cross-node" cases): clients pinned to node a
 //     and node b chat in one room (ack after store, shared history), typing, presence,
-//     /admin kick, POST /logout and the publish API across nodes.
+//     /admin online and kick (counted over both nodes), POST /logout and the publish
+//     API across nodes.
 //   - TestInterop (interop.test.mjs): a Node.js socket.io 4.8.4 node with
 //     @socket.io/redis-adapter 8.x and @socket.io/redis-emitter 5.x on the same Redis.
 //   - TestRedisOutage: redis-server killed for 10 s and restarted on its port while
@@ -19,6 +20,16 @@
 //     /readyz, goroutines.
 //   - TestNodeKilled: SIGKILL of one node; its users go offline for a client on the
 //     other node within PRESENCE_TTL.
+//   - TestStreams (REDIS_ADAPTER=streams, behind nginx): the /admin cases of
+//     cluster.test.mjs; streams.test.mjs: a Node.js socket.io 4.8.4 node with
+//     @socket.io/redis-streams-adapter 0.3.1 on the same stream, broadcasts both ways;
+//     then the node of a client connected through nginx is SIGKILLed by the script
+//     (by PID): its CLUSTER_FAILOVER_N (default 20) clients' share reconnects through
+//     nginx to the other node recovered (same id, rooms, the messages broadcast
+//     meanwhile in order, none twice), and another user with a recovered pid gets a
+//     fresh session; figures: recovery time p50/p99.
+//   - TestStreamsRedisRestart: redis-server down 3 s under traffic with the streams
+//     adapter; every acked message reaches both nodes once (figures: lost, twice).
 //   - TestBench (only with CLUSTER_BENCH=1, see bench.sh): two Go nodes with Redis
 //     against two Node.js socket.io nodes with @socket.io/redis-adapter.
 //

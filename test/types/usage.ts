@@ -3,6 +3,7 @@
 // and misuse does not (the @ts-expect-error lines must stay errors).
 import { io, type Socket } from "socket.io-client";
 import type {
+  AdminClientToServer,
   ChatClientToServer,
   ChatServerToClient,
   ClientToServerEvents,
@@ -16,6 +17,17 @@ const token = "t";
 const chat: Socket<ChatServerToClient, ChatClientToServer> = io("/chat", { auth: { token } });
 const notes: Socket<NotificationsServerToClient, NotificationsClientToServer> = io("/notifications", { auth: { token } });
 const any: Socket<ServerToClientEvents, ClientToServerEvents> = io("/", { auth: { token } });
+const admin: Socket<{}, AdminClientToServer> = io("/admin", { auth: { token } });
+
+admin.emit("online", (res) => {
+  if (res.ok) {
+    console.log(res.users.map((u) => `${u.name}:${u.sockets}`));
+    if (res.partial) console.log(`${res.nodes?.answered} of ${res.nodes?.expected} nodes`);
+  }
+});
+admin.emit("kick", { user: "u-2" }, (res) => {
+  if (res.ok) console.log(res.sockets, res.partial === true);
+});
 
 chat.emit("join", "general", (res) => {
   if (res.ok) {

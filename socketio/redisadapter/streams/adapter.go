@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -197,12 +196,13 @@ func (a *nspAdapter) request(ctx context.Context, typ int, fill func(reqID strin
 	a.take(reqID)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return pd, fmt.Errorf("%w: %d of %d other nodes answered", err, nodes-1-pd.expected, nodes-1)
+	return pd, &socketio.PartialError{Answered: nodes - pd.expected, Expected: nodes, Err: err}
 }
 
 // FetchSockets implements socketio.Adapter: the local sockets plus those the other
 // nodes report (their Data is the json.RawMessage the node sent). When a node does
-// not answer in time, the answers so far come with an error wrapping ErrTimeout.
+// not answer in time, the answers so far come with a *socketio.PartialError wrapping
+// ErrTimeout.
 func (a *nspAdapter) FetchSockets(ctx context.Context, opts socketio.BroadcastOptions) ([]*socketio.RemoteSocket, error) {
 	local, _ := a.MemoryAdapter.FetchSockets(ctx, opts)
 	if opts.Local {

@@ -35,7 +35,10 @@
 // every connected socket under LiveKeyPrefix+pid (written within LiveSync of a
 // change, refreshed every SessionTTL/3) naming their node, and a heartbeat key per
 // node (NodeTTL). A handshake for a pid whose session is live on a node whose
-// heartbeat has expired takes that session, with the same owner rule. A node of
+// heartbeat has expired takes that session, with the same owner rule. A client
+// reconnects sooner than that (socket.io-client: about a second), so while the
+// node's heartbeat is current the handshake waits for it, up to NodeTTL + LiveSync,
+// polling every NodeTTL/8: the node is seen dead, or persists the session itself. A node of
 // @socket.io/redis-streams-adapter neither writes nor reads live sessions.
 //
 // # Redis outages and ordering
@@ -45,6 +48,9 @@
 // Redis takes them, in order; pub/sub requests are dropped (their callers time out).
 // The reader resumes from the last entry it read, so a node loses only entries the
 // stream trimmed meanwhile (or all unread ones if Redis itself loses its data).
+// Delivery is at least once: an XADD that Redis executed but whose reply the writer
+// lost when Redis died is appended again, so other nodes can read that entry twice
+// (seen in TestOutageKeepsOrder when Redis was killed within a millisecond of it).
 // With recovery on, a node delivers its own broadcasts to its local sockets when it
 // reads them back from the stream, so every socket gets packets in stream order with
 // their entry id as offset; during an outage those wait for Redis too. Without

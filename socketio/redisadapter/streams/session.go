@@ -195,23 +195,47 @@ func (a *nspAdapter) PersistSession(s socketio.PersistedSession) {
 // (persisted by any node, or left live by a node that died) when it was kept for
 // owner, with the broadcasts of this namespace after the later of the client's offset
 // and the session's that the socket's rooms selected. Nil when the session is
-// unknown, of another owner (it is put back), held by a live node, or when the
-// stream no longer holds the offset (packets may be gone).
+// unknown, of another owner (it is put back), still held by a live node after
+// NodeTTL, or when the stream no longer holds the offset (packets may be gone).
 func (a *nspAdapter) RestoreSession(pid, offset, owner string) (*socketio.RestoredSession, error) {
 	if !a.recovery || pid == "" {
 		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.c.cfg.RequestsTimeout)
 	defer cancel()
-	key := a.c.sessionKey(pid)
-	ws, ttl, err := a.takeKey(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	if ws == nil {
-		key = a.c.liveKey(pid)
-		if ws, ttl, err = a.takeLive(ctx, pid); ws == nil || err != nil {
+	// A client whose node was killed reconnects within a second or so, before
+	// that node's heartbeat expires: the session is then waited for, up to
+	// NodeTTL (+ LiveSync), until the node is seen dead or persists it.
+	wait := time.NewTimer(a.c.cfg.NodeTTL + a.c.cfg.LiveSync)
+	defer wait.Stop()
+	var (
+		key string
+		ws  *wireSession
+		ttl time.Duration
+	)
+	for {
+		var err error
+		key = a.c.sessionKey(pid)
+		if ws, ttl, err = a.takeKey(ctx, key); err != nil {
 			return nil, err
+		}
+		if ws != nil {
+			break
+		}
+		key = a.c.liveKey(pid)
+		ws, ttl, err = a.takeLive(ctx, pid)
+		if ws != nil || !errors.Is(err, errNodeAlive) {
+			if ws == nil || err != nil {
+				return nil, err
+			}
+			break
+		}
+		select {
+		case <-wait.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(a.c.cfg.NodeTTL / 8):
 		}
 	}
 	if ws.PID != pid || ws.Owner != owner {
@@ -265,7 +289,11 @@ func (a *nspAdapter) takeKey(ctx context.Context, key string) (*wireSession, tim
 	return ws, ttl.Val(), err
 }
 
-// takeLive takes the live session pid when the node that held it is dead.
+// errNodeAlive: the live session is held by another node whose heartbeat is current.
+var errNodeAlive = errors.New("streams: session held by a live node")
+
+// takeLive takes the live session pid when the node that held it is dead
+// (errNodeAlive while that node's heartbeat is current).
 func (a *nspAdapter) takeLive(ctx context.Context, pid string) (*wireSession, time.Duration, error) {
 	key := a.c.liveKey(pid)
 	v, err := a.c.cfg.Client.Get(ctx, key).Result()
@@ -284,8 +312,11 @@ func (a *nspAdapter) takeLive(ctx context.Context, pid string) (*wireSession, ti
 	}
 	{
 		alive, err := a.c.cfg.Client.Exists(ctx, a.c.nodeKey(ws.Node)).Result()
-		if err != nil || alive > 0 {
-			return nil, 0, err // its node still holds the socket, or will persist it
+		if err != nil {
+			return nil, 0, err
+		}
+		if alive > 0 {
+			return nil, 0, errNodeAlive // its node still holds the socket, or will persist it
 		}
 	}
 	return a.takeKey(ctx, key)

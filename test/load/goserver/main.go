@@ -36,6 +36,7 @@ import (
 
 	"rtserver/socketio"
 	"rtserver/socketio/redisadapter"
+	"rtserver/socketio/redisadapter/streams"
 )
 
 func main() {
@@ -70,12 +71,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		rdb := redis.NewClient(opts)
 		defer rdb.Close()
-		cl, err := redisadapter.New(ctx, redisadapter.Config{Client: rdb, Logger: log})
-		if err != nil {
-			return err
+		// REDIS_ADAPTER=streams: the streams adapter (test/cluster TestBench go-streams).
+		if getenv("REDIS_ADAPTER") == "streams" {
+			cl, err := streams.New(ctx, streams.Config{Client: rdb, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			cfg.NewAdapter = cl.NewAdapter
+		} else {
+			cl, err := redisadapter.New(ctx, redisadapter.Config{Client: rdb, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			cfg.NewAdapter = cl.NewAdapter
 		}
-		defer cl.Close()
-		cfg.NewAdapter = cl.NewAdapter
 	}
 	srv, err := socketio.NewServer(cfg)
 	if err != nil {
