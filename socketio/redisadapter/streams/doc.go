@@ -48,9 +48,11 @@
 // Redis takes them, in order; pub/sub requests are dropped (their callers time out).
 // The reader resumes from the last entry it read, so a node loses only entries the
 // stream trimmed meanwhile (or all unread ones if Redis itself loses its data).
-// Delivery is at least once: an XADD that Redis executed but whose reply the writer
-// lost when Redis died is appended again, so other nodes can read that entry twice
-// (seen in TestOutageKeepsOrder when Redis was killed within a millisecond of it).
+// An XADD that Redis executed but whose reply the writer lost when Redis died is
+// appended again; Go nodes number their entries (field seq), and readers drop a
+// number they have already read from that node, so each entry is delivered once
+// (TestResentEntryDeliveredOnce; Node's entries carry no seq and are taken as they
+// come).
 // With recovery on, a node delivers its own broadcasts to its local sockets when it
 // reads them back from the stream, so every socket gets packets in stream order with
 // their entry id as offset; during an outage those wait for Redis too. Without
