@@ -69,6 +69,7 @@ func TestBench(t *testing.T) {
 		{"go", []string{gobin}, nil},
 		{"go-streams", []string{gobin}, []string{"REDIS_ADAPTER=streams"}},
 		{"node", []string{"node", "benchnode.mjs"}, nil},
+		{"node-streams", []string{"node", "benchnode.mjs"}, []string{"REDIS_ADAPTER=streams"}},
 	}
 	results := map[string][]benchStep{}
 	for _, k := range kinds {
@@ -81,7 +82,7 @@ func TestBench(t *testing.T) {
 			env := append([]string{"REDIS_URL=" + rs.URL() + "/0", "LOAD_TOKEN=load-token"}, k.env...)
 			// CLUSTER_BENCH_GOMAXPROCS sets GOMAXPROCS of the Go nodes only (default: the
 			// number of CPUs, like any Go program).
-			if p := os.Getenv("CLUSTER_BENCH_GOMAXPROCS"); p != "" && k.name != "node" {
+			if p := os.Getenv("CLUSTER_BENCH_GOMAXPROCS"); p != "" && strings.HasPrefix(k.name, "go") {
 				env = append(env, "GOMAXPROCS="+p)
 				record(t, "bench go", "GOMAXPROCS of each Go node", "%s", p)
 			}
@@ -114,6 +115,13 @@ func TestBench(t *testing.T) {
 		record(t, "bench", "streams/pubsub deliveries/s", "%.2fx", gs.PerSec/g.PerSec)
 		record(t, "bench", fmt.Sprintf("at %d msg/s: p99 pubsub / streams", benchEqualRate), "%s / %s", ms(ge.P99), ms(se.P99))
 		record(t, "bench", fmt.Sprintf("at %d msg/s: CPU per delivery pubsub / streams", benchEqualRate), "%.2fµs / %.2fµs", ge.CPUPer, se.CPUPer)
+		if ns := results["node-streams"]; len(ns) > 0 {
+			n := best(ns)
+			ne := at(ns, benchEqualRate)
+			record(t, "bench", "highest deliveries/s with p99 < 250ms (node-streams)", "%.0f (p99 %s, %d msg/s)", n.PerSec, ms(n.P99), n.Rate)
+			record(t, "bench", "go-streams/node-streams deliveries/s", "%.2fx", gs.PerSec/n.PerSec)
+			record(t, "bench", fmt.Sprintf("at %d msg/s: CPU per delivery go-streams / node-streams", benchEqualRate), "%.2fµs / %.2fµs", se.CPUPer, ne.CPUPer)
+		}
 	}
 	if len(results["node"]) == 0 {
 		return // CLUSTER_BENCH_ONLY=go

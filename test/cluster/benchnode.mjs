@@ -1,5 +1,6 @@
 // benchnode.mjs: the Node.js node of the cluster benchmark (test/cluster/bench.sh):
-// socket.io 4.8.4 with @socket.io/redis-adapter 8.x on REDIS_URL and the handlers of
+// socket.io 4.8.4 with @socket.io/redis-adapter 8.x on REDIS_URL (or, with
+// REDIS_ADAPTER=streams, @socket.io/redis-streams-adapter 0.3.x) and the handlers of
 // test/load/goserver with REDIS_URL (both after test/load):
 //   auth middleware   handshake auth {token} must equal LOAD_TOKEN (default "load-token")
 //   "join"  (room, ack)        join the room, ack(true)
@@ -11,6 +12,7 @@ import { createServer } from 'node:http';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 
 const token = process.env.LOAD_TOKEN || 'load-token';
 const pub = createClient({ url: process.env.REDIS_URL });
@@ -18,7 +20,8 @@ const sub = pub.duplicate();
 await Promise.all([pub.connect(), sub.connect()]);
 
 const httpServer = createServer();
-const io = new Server(httpServer, { serveClient: false, adapter: createAdapter(pub, sub) });
+const adapter = process.env.REDIS_ADAPTER === 'streams' ? createStreamsAdapter(pub) : createAdapter(pub, sub);
+const io = new Server(httpServer, { serveClient: false, adapter });
 
 io.use((socket, next) => {
   const auth = socket.handshake.auth;
