@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rtserver/socketio"
+	"rtserver/socketio/internal/clusterwire"
 	"rtserver/socketio/parser"
 )
 
@@ -82,7 +83,7 @@ func (a *nspAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opt
 	if !opts.Local {
 		reqID := newID(12)
 		pd := &pending{kind: reqBroadcast, onCount: onCount, onAck: onAck}
-		wo := toWireOpts(opts)
+		wo := clusterwire.ToOpts(opts)
 		timeout := a.c.cfg.RequestsTimeout
 		if dl, ok := ctx.Deadline(); ok {
 			timeout = time.Until(dl)
@@ -187,7 +188,7 @@ func (a *nspAdapter) FetchSockets(ctx context.Context, opts socketio.BroadcastOp
 	if opts.Local {
 		return local, nil
 	}
-	pd, err := a.request(ctx, reqRemoteFetch, map[string]any{"opts": toWireOpts(opts)})
+	pd, err := a.request(ctx, reqRemoteFetch, map[string]any{"opts": clusterwire.ToOpts(opts)})
 	if pd == nil {
 		return local, err
 	}
@@ -231,7 +232,7 @@ func (a *nspAdapter) publishRequest(body map[string]any) {
 // AddSockets implements socketio.Adapter.
 func (a *nspAdapter) AddSockets(opts socketio.BroadcastOptions, rooms []string) error {
 	if !opts.Local {
-		a.publishRequest(map[string]any{"type": reqRemoteJoin, "opts": toWireOpts(opts), "rooms": rooms})
+		a.publishRequest(map[string]any{"type": reqRemoteJoin, "opts": clusterwire.ToOpts(opts), "rooms": rooms})
 	}
 	return a.MemoryAdapter.AddSockets(opts, rooms)
 }
@@ -239,7 +240,7 @@ func (a *nspAdapter) AddSockets(opts socketio.BroadcastOptions, rooms []string) 
 // DelSockets implements socketio.Adapter.
 func (a *nspAdapter) DelSockets(opts socketio.BroadcastOptions, rooms []string) error {
 	if !opts.Local {
-		a.publishRequest(map[string]any{"type": reqRemoteLeave, "opts": toWireOpts(opts), "rooms": rooms})
+		a.publishRequest(map[string]any{"type": reqRemoteLeave, "opts": clusterwire.ToOpts(opts), "rooms": rooms})
 	}
 	return a.MemoryAdapter.DelSockets(opts, rooms)
 }
@@ -247,7 +248,7 @@ func (a *nspAdapter) DelSockets(opts socketio.BroadcastOptions, rooms []string) 
 // DisconnectSockets implements socketio.Adapter.
 func (a *nspAdapter) DisconnectSockets(opts socketio.BroadcastOptions, close bool) error {
 	if !opts.Local {
-		a.publishRequest(map[string]any{"type": reqRemoteDisconnect, "opts": toWireOpts(opts), "close": close})
+		a.publishRequest(map[string]any{"type": reqRemoteDisconnect, "opts": clusterwire.ToOpts(opts), "close": close})
 	}
 	return a.MemoryAdapter.DisconnectSockets(opts, close)
 }
@@ -324,7 +325,7 @@ func (a *nspAdapter) onBroadcast(b []byte) error {
 	if err != nil {
 		return err
 	}
-	opts := wo.options()
+	opts := wo.Options()
 	return a.MemoryAdapter.Broadcast(p, opts)
 }
 
@@ -349,10 +350,10 @@ func (a *nspAdapter) onRequest(b []byte) error {
 	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
 		a.onSocketsRequest(r)
 	case reqRemoteFetch:
-		socks, _ := a.MemoryAdapter.FetchSockets(context.Background(), r.Opts.options())
-		out := make([]wireSocket, len(socks))
+		socks, _ := a.MemoryAdapter.FetchSockets(context.Background(), r.Opts.Options())
+		out := make([]clusterwire.Socket, len(socks))
 		for i, s := range socks {
-			out[i] = toWireSocket(s)
+			out[i] = clusterwire.ToSocket(s)
 		}
 		a.respond(r, map[string]any{"requestId": r.RequestID, "sockets": out})
 	case reqServerSideEmit:
@@ -399,7 +400,7 @@ func (a *nspAdapter) onSocketsRequest(r *request) {
 		a.respond(r, map[string]any{"requestId": r.RequestID})
 		return
 	}
-	opts := r.Opts.options()
+	opts := r.Opts.Options()
 	switch r.Type {
 	case reqRemoteJoin:
 		_ = a.MemoryAdapter.AddSockets(opts, r.Rooms)
@@ -424,7 +425,7 @@ func (a *nspAdapter) onBroadcastRequest(r *request) error {
 	timeout := a.c.cfg.RequestsTimeout
 	var opts socketio.BroadcastOptions
 	if r.Opts != nil {
-		opts = r.Opts.options()
+		opts = r.Opts.Options()
 		if t := r.Opts.Flags.Timeout; t > 0 && t < float64(time.Hour/time.Millisecond) {
 			timeout = time.Duration(t * float64(time.Millisecond))
 		}
@@ -502,14 +503,14 @@ func (a *nspAdapter) onResponse(b []byte) error {
 		}
 		pd.onAck("", args)
 	case pd.kind == reqRemoteFetch:
-		var socks []wireSocket
+		var socks []clusterwire.Socket
 		if err := json.Unmarshal(r.Sockets, &socks); err != nil {
 			return err
 		}
 		a.answer(r.RequestID, pd, func() {
 			for i := range socks {
 				w := &socks[i]
-				pd.sockets = append(pd.sockets, a.nsp.RemoteSocket(w.ID, w.Handshake.handshake(), w.Rooms, w.Data))
+				pd.sockets = append(pd.sockets, w.Remote(a.nsp))
 			}
 		})
 	case pd.kind == reqServerSideEmit:

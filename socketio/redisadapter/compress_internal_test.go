@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"rtserver/socketio"
+	"rtserver/socketio/internal/clusterwire"
 )
 
 // TestWireOptsCompress: io.compress(false) travels as Node's
@@ -18,7 +19,7 @@ func TestWireOptsCompress(t *testing.T) {
 		{socketio.BroadcastOptions{Rooms: []string{"r"}, Uncompressed: true}, `"flags":{"compress":false}`},
 		{socketio.BroadcastOptions{Rooms: []string{"r"}}, `"flags":{}`},
 	} {
-		w := toWireOpts(tc.opts)
+		w := clusterwire.ToOpts(tc.opts)
 		b, err := json.Marshal(w)
 		if err != nil {
 			t.Fatal(err)
@@ -26,11 +27,11 @@ func TestWireOptsCompress(t *testing.T) {
 		if !strings.Contains(string(b), tc.want) {
 			t.Errorf("%+v travels as %s, want %s", tc.opts, b, tc.want)
 		}
-		var back wireOpts
+		var back clusterwire.Opts
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
-		if got := back.options(); got.Uncompressed != tc.opts.Uncompressed {
+		if got := back.Options(); got.Uncompressed != tc.opts.Uncompressed {
 			t.Errorf("%s reads back as %+v", b, got)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"rtserver/socketio"
+	"rtserver/socketio/internal/clusterwire"
 	"rtserver/socketio/internal/msgpackjson"
 	"rtserver/socketio/parser"
 )
@@ -72,44 +73,6 @@ func globEscape(s string) string {
 	return b.String()
 }
 
-// wireFlags are the BroadcastFlags of socket.io-adapter that matter across nodes.
-type wireFlags struct {
-	Volatile bool    `json:"volatile,omitempty" msgpack:"volatile,omitempty"`
-	Local    bool    `json:"local,omitempty" msgpack:"local,omitempty"`
-	Timeout  float64 `json:"timeout,omitempty" msgpack:"timeout,omitempty"` // ms
-	// Compress is false for io.compress(false), absent otherwise.
-	Compress *bool `json:"compress,omitempty" msgpack:"compress,omitempty"`
-}
-
-// wireOpts are socket.io-adapter's BroadcastOptions as they travel.
-type wireOpts struct {
-	Rooms  []string  `json:"rooms" msgpack:"rooms"`
-	Except []string  `json:"except" msgpack:"except"`
-	Flags  wireFlags `json:"flags" msgpack:"flags"`
-}
-
-func toWireOpts(o socketio.BroadcastOptions) wireOpts {
-	w := wireOpts{Rooms: o.Rooms, Except: o.Except, Flags: wireFlags{Volatile: o.Volatile}}
-	if o.Uncompressed {
-		w.Flags.Compress = new(bool)
-	}
-	if w.Rooms == nil {
-		w.Rooms = []string{}
-	}
-	if w.Except == nil {
-		w.Except = []string{}
-	}
-	return w
-}
-
-func (w *wireOpts) options() socketio.BroadcastOptions {
-	if w == nil {
-		return socketio.BroadcastOptions{}
-	}
-	return socketio.BroadcastOptions{Rooms: w.Rooms, Except: w.Except, Volatile: w.Flags.Volatile,
-		Uncompressed: w.Flags.Compress != nil && !*w.Flags.Compress}
-}
-
 // encodePacket writes socket.io's unencoded packet {type, data, nsp} for event packet p:
 // type is always EVENT (2) because Node's encoder decides on BINARY_EVENT itself.
 func encodePacket(e *msgpack.Encoder, p *parser.Packet) error {
@@ -135,7 +98,7 @@ func encodeBroadcast(uid string, p *parser.Packet, opts socketio.BroadcastOption
 	if err := encodePacket(e, p); err != nil {
 		return nil, err
 	}
-	if err := e.Encode(toWireOpts(opts)); err != nil {
+	if err := e.Encode(clusterwire.ToOpts(opts)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -176,7 +139,7 @@ func (w *wirePacket) toPacket(nsp string) (*parser.Packet, error) {
 }
 
 // decodeBroadcast reads msgpack [uid, packet, opts].
-func decodeBroadcast(b []byte) (uid string, pkt wirePacket, opts wireOpts, err error) {
+func decodeBroadcast(b []byte) (uid string, pkt wirePacket, opts clusterwire.Opts, err error) {
 	d := msgpack.NewDecoder(bytes.NewReader(b))
 	n, err := d.DecodeArrayLen()
 	if err != nil || n < 2 {
@@ -197,14 +160,14 @@ func decodeBroadcast(b []byte) (uid string, pkt wirePacket, opts wireOpts, err e
 // request is a message of the request channel. Node sends most as JSON and BROADCAST
 // as msgpack (also any request carrying binary); both decode into it.
 type request struct {
-	UID       string    `json:"uid,omitempty" msgpack:"uid,omitempty"`
-	RequestID string    `json:"requestId,omitempty" msgpack:"requestId,omitempty"`
-	Type      int       `json:"type" msgpack:"type"`
-	Opts      *wireOpts `json:"opts,omitempty" msgpack:"opts,omitempty"`
-	Rooms     []string  `json:"rooms,omitempty" msgpack:"rooms,omitempty"`
-	Close     bool      `json:"close,omitempty" msgpack:"close,omitempty"`
-	SID       string    `json:"sid,omitempty" msgpack:"sid,omitempty"`
-	Room      string    `json:"room,omitempty" msgpack:"room,omitempty"`
+	UID       string            `json:"uid,omitempty" msgpack:"uid,omitempty"`
+	RequestID string            `json:"requestId,omitempty" msgpack:"requestId,omitempty"`
+	Type      int               `json:"type" msgpack:"type"`
+	Opts      *clusterwire.Opts `json:"opts,omitempty" msgpack:"opts,omitempty"`
+	Rooms     []string          `json:"rooms,omitempty" msgpack:"rooms,omitempty"`
+	Close     bool              `json:"close,omitempty" msgpack:"close,omitempty"`
+	SID       string            `json:"sid,omitempty" msgpack:"sid,omitempty"`
+	Room      string            `json:"room,omitempty" msgpack:"room,omitempty"`
 
 	// Data ([event, ...args]) and Packet, raw in whichever encoding came.
 	Data      json.RawMessage    `json:"data,omitempty" msgpack:"-"`
@@ -313,7 +276,7 @@ func (r *response) valueArgs(js json.RawMessage, mp msgpack.RawMessage) (socketi
 }
 
 // encodeBroadcastRequest is the msgpack BROADCAST request (Node's form).
-func encodeBroadcastRequest(uid, reqID string, p *parser.Packet, opts wireOpts) ([]byte, error) {
+func encodeBroadcastRequest(uid, reqID string, p *parser.Packet, opts clusterwire.Opts) ([]byte, error) {
 	var buf bytes.Buffer
 	e := msgpack.NewEncoder(&buf)
 	_ = e.EncodeMapLen(5)

@@ -23,7 +23,7 @@ func TestBroadcastEnvelopeRoundTrip(t *testing.T) {
 	if string(p.Data) != `["ev",1,{"_placeholder":true,"num":0}]` || len(p.Attachments) != 1 || p.Attachments[0][0] != 7 {
 		t.Fatalf("packet %s %v", p.Data, p.Attachments)
 	}
-	if o := wo.options(); o.Rooms[0] != "r" || o.Except[0] != "s" || !o.Volatile {
+	if o := wo.Options(); o.Rooms[0] != "r" || o.Except[0] != "s" || !o.Volatile {
 		t.Fatalf("opts %+v", o)
 	}
 }

@@ -4,18 +4,18 @@ import "rtserver/socketio"
 
 // Flags are the BroadcastFlags of socket.io-adapter that matter across nodes.
 type Flags struct {
-	Volatile bool    `json:"volatile,omitempty"`
-	Local    bool    `json:"local,omitempty"`
-	Timeout  float64 `json:"timeout,omitempty"` // ms
+	Volatile bool    `json:"volatile,omitempty" msgpack:"volatile,omitempty"`
+	Local    bool    `json:"local,omitempty" msgpack:"local,omitempty"`
+	Timeout  float64 `json:"timeout,omitempty" msgpack:"timeout,omitempty"` // ms
 	// Compress is false for io.compress(false), absent otherwise.
-	Compress *bool `json:"compress,omitempty"`
+	Compress *bool `json:"compress,omitempty" msgpack:"compress,omitempty"`
 }
 
 // Opts are socket.io-adapter's BroadcastOptions as they travel.
 type Opts struct {
-	Rooms  []string `json:"rooms"`
-	Except []string `json:"except"`
-	Flags  Flags    `json:"flags"`
+	Rooms  []string `json:"rooms" msgpack:"rooms"`
+	Except []string `json:"except" msgpack:"except"`
+	Flags  Flags    `json:"flags" msgpack:"flags"`
 }
 
 // ToOpts converts o (nil rooms become empty arrays, as Node sends).

@@ -462,7 +462,7 @@ func (a *nspAdapter) onResponse(m *message, b *body) error {
 		a.answer(b.RequestID, pd, func() {
 			for i := range b.Sockets {
 				w := &b.Sockets[i]
-				pd.sockets = append(pd.sockets, a.nsp.RemoteSocket(w.ID, w.Handshake.ToHandshake(), w.Rooms, w.Data))
+				pd.sockets = append(pd.sockets, w.Remote(a.nsp))
 			}
 		})
 	case m.Type == typeServerSideResp && pd.kind == typeServerSideEmit:
