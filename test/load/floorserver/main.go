@@ -19,6 +19,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -82,6 +83,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		h.serve(ws)
 	})
+	if a := getenv("LOAD_PPROF_ADDR"); a != "" { // as in test/load/goserver; never set by run.sh
+		pm := http.NewServeMux()
+		pm.HandleFunc("/debug/pprof/", pprof.Index)
+		pm.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		pln, err := net.Listen("tcp", a)
+		if err != nil {
+			return err
+		}
+		defer pln.Close()
+		go func() { _ = http.Serve(pln, pm) }()
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening http://%s\n", ln.Addr())
