@@ -71,6 +71,7 @@ type Server struct {
 	// sidPrefix is Config.SIDPrefix and its dot, or "".
 	sidPrefix string
 	live      atomic.Int64
+	burst     burstTracker
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -313,7 +314,7 @@ func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) 
 		return nil
 	}
 	srv.sessions[s.id] = s
-	srv.live.Add(1)
+	srv.burst.opened(srv.live.Add(1))
 	srv.track.add() // released when OnClose has returned
 	srv.mu.Unlock()
 

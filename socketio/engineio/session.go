@@ -423,7 +423,7 @@ func (s *Session) destroy(reason Reason, wsCode int) {
 	if !linger {
 		s.srv.remove(s)
 	}
-	s.srv.live.Add(-1)
+	s.srv.closed(s.srv.live.Add(-1))
 	go s.finish(ws, probe, wsCode, reason) // covered by the session's tracker count
 }
 
