@@ -223,22 +223,20 @@ func (c *client) fail(what string, err error) {
 
 // send queues frames on the session.
 func (c *client) send(frames []*engineio.Frame, volatile bool) error {
-	c.srv.stats.packetsOut.Add(1)
-	if volatile {
-		if vs, ok := any(c.sess).(volatileSender); ok {
-			if !vs.SendVolatile(frames...) { // dropped, as volatile packets may be
-				c.srv.stats.volatileDropped.Add(1)
-			}
-			return nil
-		}
-	}
-	return errDisconnected(c.sess.Send(frames...))
+	return sendOn(c.srv, c.sess, frames, volatile)
 }
 
-// volatileSender is implemented by engine sessions that can drop a packet instead
-// of queueing it behind unsent data.
-type volatileSender interface {
-	SendVolatile(frames ...*engineio.Frame) bool
+// sendOn queues frames on sess (Socket.sendFrames calls it without reading the client);
+// a volatile packet is dropped when the session has unsent data.
+func sendOn(srv *Server, sess *engineio.Session, frames []*engineio.Frame, volatile bool) error {
+	srv.stats.packetsOut.Add(1)
+	if volatile {
+		if !sess.SendVolatile(frames...) { // dropped, as volatile packets may be
+			srv.stats.volatileDropped.Add(1)
+		}
+		return nil
+	}
+	return errDisconnected(sess.Send(frames...))
 }
 
 func (c *client) socket(nsp string) *Socket {

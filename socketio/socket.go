@@ -33,11 +33,18 @@ type Ack func(args ...any) error
 
 // Socket is one client's connection to one namespace. Its methods are safe for
 // concurrent use (see the package documentation for where handlers run).
+//
+// The fields a broadcast reads for each recipient come first, in one cache line.
 type Socket struct {
+	nsp         *Namespace
+	sess        *engineio.Session // client.sess
+	client      *client
+	connected   atomic.Bool
+	hasOutgoing atomic.Bool // outgoing is not empty: broadcasts skip the lock otherwise
+	closing     atomic.Bool
+
 	id        string
 	pid       string
-	nsp       *Namespace
-	client    *client
 	hs        *Handshake
 	recovered bool
 	offset    string                      // recovery offset at (re)connection
@@ -46,17 +53,14 @@ type Socket struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	connected atomic.Bool
-	closing   atomic.Bool
-	acks      *ackTable
-	joinMu    sync.Mutex // serializes Join's cap check with the join
-	pending   []string   // rooms joined by middleware, before the socket connected
+	acks    *ackTable
+	joinMu  sync.Mutex // serializes Join's cap check with the join
+	pending []string   // rooms joined by middleware, before the socket connected
 
 	mu            sync.RWMutex
 	handlers      map[string][]*listener[EventHandler]
 	anyHandlers   []*listener[AnyHandler]
 	outgoing      []*listener[OutgoingHandler]
-	hasOutgoing   atomic.Bool // outgoing is not empty: broadcasts skip the lock otherwise
 	middlewares   []PacketMiddleware
 	onDisconnect  []func(reason DisconnectReason)
 	onDisconnectg []func(reason DisconnectReason) // "disconnecting": rooms still joined
@@ -76,6 +80,7 @@ func newID(n int) string {
 func newSocket(n *Namespace, c *client, hs *Handshake) *Socket {
 	s := &Socket{
 		nsp:    n,
+		sess:   c.sess,
 		client: c,
 		hs:     hs,
 		acks:   newAckTable(n.srv.cfg.MaxPendingAcks),
@@ -343,7 +348,7 @@ func (s *Socket) sendFrames(frames []*engineio.Frame, volatile bool) error {
 	if !s.connected.Load() {
 		return ErrDisconnected
 	}
-	return s.client.send(frames, volatile)
+	return sendOn(s.nsp.srv, s.sess, frames, volatile)
 }
 
 // onEvent dispatches a received EVENT or BINARY_EVENT; it runs on the read loop.

@@ -26,8 +26,10 @@ type Frame struct {
 }
 
 type preparedSlot struct {
-	once sync.Once
-	msg  *websocket.PreparedMessage
+	once  sync.Once
+	msg   *websocket.PreparedMessage
+	wonce sync.Once
+	wire  []byte // the whole uncompressed WebSocket frame, written raw (rawConn)
 }
 
 // NewFrame copies data into a new Frame; binary selects a binary message. The copy lets
@@ -85,6 +87,14 @@ func (f *Frame) wsMessage(proto int) (int, []byte, int) {
 	default:
 		return websocket.BinaryMessage, f.enc, 1
 	}
+}
+
+// wire returns the frame as one whole uncompressed server WebSocket frame for slot,
+// built once: every recipient's socket gets these same bytes.
+func (f *Frame) wire(slot, typ int, b []byte) []byte {
+	s := &f.pm[slot]
+	s.wonce.Do(func() { s.wire = wsFrame(typ, b) })
+	return s.wire
 }
 
 // prepared returns the cached prepared message for slot, building it once.

@@ -62,12 +62,16 @@ type Server struct {
 	pmPong    *websocket.PreparedMessage
 	pmNoop    *websocket.PreparedMessage
 	pmProbe   *websocket.PreparedMessage
+	wirePing  []byte // the same control packets as whole WebSocket frames (rawConn)
+	wirePong  []byte
+	wireNoop  []byte
 	epoch     time.Time
 	writeWait time.Duration
 	track     *tracker
 	// sidPrefix is Config.SIDPrefix and its dot, or "".
 	sidPrefix string
 	live      atomic.Int64
+	burst     burstTracker
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -120,6 +124,9 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 		return pm
 	}
 	srv.pmPing, srv.pmPong, srv.pmNoop, srv.pmProbe = prep("2"), prep("3"), prep("6"), prep("3probe")
+	srv.wirePing = wsFrame(websocket.TextMessage, []byte("2"))
+	srv.wirePong = wsFrame(websocket.TextMessage, []byte("3"))
+	srv.wireNoop = wsFrame(websocket.TextMessage, []byte("6"))
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +183,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, errUnknownSID)
 		return
 	}
-	if s.proto != proto {
+	if int(s.proto) != proto {
 		srv.refuse(w, r, errBadRequest)
 		return
 	}
@@ -294,7 +301,7 @@ func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) 
 	s := &Session{
 		srv:   srv,
 		id:    srv.sidPrefix + newSID(),
-		proto: proto,
+		proto: int8(proto),
 		b64:   b64,
 		req:   keepRequest(r),
 	}
@@ -307,7 +314,7 @@ func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) 
 		return nil
 	}
 	srv.sessions[s.id] = s
-	srv.live.Add(1)
+	srv.burst.opened(srv.live.Add(1))
 	srv.track.add() // released when OnClose has returned
 	srv.mu.Unlock()
 

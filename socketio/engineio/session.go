@@ -30,36 +30,41 @@ const (
 
 // Session is one Engine.IO connection, across its transports (polling, then maybe
 // WebSocket). Its methods are safe for concurrent use.
+//
+// The fields Send reads (srv to queue, under mu) come first, in one cache line: a
+// broadcast touches them for each recipient.
 type Session struct {
 	srv   *Server
-	id    string
-	proto int
-	b64   bool // v3 polling: binary packets as base64 text
-	req   handshakeReq
-
 	state atomic.Int32
+	mu    sync.Mutex
+	// flushing: a goroutine owns the WebSocket's data writes, a flusher or a Send
+	// writing inline; the others queue.
+	flushing   bool
+	wsB64      bool    // v3 WebSocket: binary as `b4<base64>` text
+	proto      int8    // Engine.IO revision, 4 or 3
+	ws         *wsConn // current WebSocket transport, nil while polling
+	queueBytes int
+	queue      []outPacket
+
+	id  string
+	b64 bool // v3 polling: binary packets as base64 text
+	req handshakeReq
 
 	// recvMu serializes delivery to handler: held by OnOpen, by each WebSocket message
 	// and by each polling POST, and by OnClose.
 	recvMu  sync.Mutex
 	handler SessionHandler
 
-	mu         sync.Mutex
-	ws         *wsConn     // current WebSocket transport, nil while polling
-	wsB64      bool        // v3 WebSocket: binary as `b4<base64>` text
-	probe      *wsConn     // WebSocket being upgraded to
-	upgrading  bool        // an upgrade is in progress (probe may still be nil)
-	probed     bool        // the probe was answered `3probe`: the client pauses polling
-	poll       *pollWaiter // pending polling GET
-	queue      []outPacket
-	spare      []outPacket // recycled queue backing array
-	queueBytes int
-	flushing   bool // a WebSocket flusher goroutine runs
-	timer      *time.Timer
-	timerKind  uint8
-	timerDue   int64 // Server.now() at which the timer is due
-	reason     Reason
-	lingering  bool
+	probe     *wsConn     // WebSocket being upgraded to
+	upgrading bool        // an upgrade is in progress (probe may still be nil)
+	probed    bool        // the probe was answered `3probe`: the client pauses polling
+	poll      *pollWaiter // pending polling GET
+	spare     []outPacket // recycled queue backing array
+	timer     *time.Timer
+	timerKind uint8
+	timerDue  int64 // Server.now() at which the timer is due
+	reason    Reason
+	lingering bool
 }
 
 // ID returns the session id: 20 base64url characters from crypto/rand.
@@ -67,7 +72,7 @@ func (s *Session) ID() string { return s.id }
 
 // Protocol returns the Engine.IO protocol revision: 4, or 3 for legacy clients. The
 // Socket.IO layer uses it to pick its own protocol revision.
-func (s *Session) Protocol() int { return s.proto }
+func (s *Session) Protocol() int { return int(s.proto) }
 
 // Transport returns the current transport, "polling" or "websocket".
 func (s *Session) Transport() string {
@@ -103,6 +108,15 @@ func (s *Session) Send(frames ...*Frame) error {
 		s.destroy(ReasonSlowConsumer, 0)
 		return ErrQueueFull
 	}
+	if c := s.ws; c != nil && len(frames) == 1 && !s.flushing && len(s.queue) == 0 {
+		if b := s.wireOf(c, frames[0]); b != nil {
+			frames[0].markSent()
+			s.flushing = true
+			s.mu.Unlock()
+			s.writeInline(c, frames[0], b, n)
+			return nil
+		}
+	}
 	for _, f := range frames {
 		f.markSent()
 		s.queue = append(s.queue, outPacket{frame: f})
@@ -111,6 +125,56 @@ func (s *Session) Send(frames ...*Frame) error {
 	s.kickLocked()
 	s.mu.Unlock()
 	return nil
+}
+
+// writeInline writes frame f (its wire bytes b, n bytes against the queue limit) on the
+// caller's goroutine, which holds the WebSocket's writes (s.flushing), when the socket
+// takes it without blocking: a broadcast then costs one write(2) per recipient, with no
+// goroutine started. A frame the socket does not take goes first in the queue; a frame
+// it takes in part leaves its rest to the flusher; either way, and when packets were
+// queued meanwhile, a flusher takes over the writes.
+func (s *Session) writeInline(c *wsConn, f *Frame, b []byte, n int) {
+	err := c.raw.tryWrite(b)
+	s.mu.Lock()
+	st := s.state.Load()
+	if st == stateClosed {
+		s.flushing = false
+		s.mu.Unlock()
+		return
+	}
+	switch err {
+	case nil:
+	case errWouldBlock:
+		s.queue = append(s.queue, outPacket{})
+		copy(s.queue[1:], s.queue)
+		s.queue[0] = outPacket{frame: f}
+		s.queueBytes += n
+	default:
+		s.flushing = false
+		s.mu.Unlock()
+		s.destroy(ReasonTransportError, 0)
+		return
+	}
+	if len(s.queue) > 0 || st == stateClosing || (err == nil && c.raw.hasPending()) {
+		s.srv.track.add()
+		go s.flushWS(c)
+	} else {
+		s.flushing = false
+	}
+	s.mu.Unlock()
+}
+
+// wireOf returns the bytes of f as written raw to c, or nil when gorilla writes it: a
+// compressed message or a v3 binary one as base64 text.
+func (s *Session) wireOf(c *wsConn, f *Frame) []byte {
+	if c.raw == nil || (f.binary && s.proto == 3 && s.wsB64) {
+		return nil
+	}
+	typ, b, slot := f.wsMessage(int(s.proto))
+	if d := s.srv.cfg.PerMessageDeflate; d != nil && f.Compressible() && len(b) >= d.Threshold {
+		return nil
+	}
+	return f.wire(slot, typ, b)
 }
 
 // Close flushes what is queued (bounded by about a second) and then closes the session
@@ -359,7 +423,7 @@ func (s *Session) destroy(reason Reason, wsCode int) {
 	if !linger {
 		s.srv.remove(s)
 	}
-	s.srv.live.Add(-1)
+	s.srv.closed(s.srv.live.Add(-1))
 	go s.finish(ws, probe, wsCode, reason) // covered by the session's tracker count
 }
 

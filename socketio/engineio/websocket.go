@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -110,7 +111,7 @@ func (s *Session) readWS(c *wsConn, probing bool) {
 		var p packet
 		switch {
 		case mt == websocket.TextMessage:
-			p, err = decodeText(data, s.proto)
+			p, err = decodeText(data, int(s.proto))
 		case s.proto == 4:
 			p = packet{typ: typeMessage, binary: true, data: data}
 		default:
@@ -231,10 +232,25 @@ func (s *Session) abortUpgrade(c *wsConn) {
 }
 
 // flushWS writes the queue to c until it is empty, then exits; Send starts it again.
-// So an idle WebSocket has no writer goroutine. It is the only writer of data frames.
+// So an idle WebSocket has no writer goroutine. While it runs it is the only writer of
+// data frames (s.flushing); a Send that found the writer idle may have written inline
+// before it, and left it the rest of a frame (rawConn.pending) to write first.
 func (s *Session) flushWS(c *wsConn) {
 	defer s.srv.track.done()
+	fail := func() {
+		s.mu.Lock()
+		s.flushing = false
+		s.mu.Unlock()
+		s.destroy(ReasonTransportError, 0)
+	}
+	if c.raw != nil {
+		if err := c.raw.flushPending(time.Now().Add(s.srv.writeWait)); err != nil {
+			fail()
+			return
+		}
+	}
 	var batch []outPacket
+	var bufs net.Buffers
 	for {
 		s.mu.Lock()
 		if batch != nil {
@@ -263,18 +279,61 @@ func (s *Session) flushWS(c *wsConn) {
 			wait = closeFlushTimeout
 		}
 		s.mu.Unlock()
-		_ = c.SetWriteDeadline(time.Now().Add(wait))
-		for i := range batch {
-			if err := s.writeWS(c, &batch[i]); err != nil {
-				clear(batch)
-				s.mu.Lock()
-				s.flushing = false
-				s.mu.Unlock()
-				s.destroy(ReasonTransportError, 0)
-				return
-			}
+		deadline := time.Now().Add(wait)
+		_ = c.SetWriteDeadline(deadline)
+		if err := s.writeBatch(c, batch, &bufs, deadline); err != nil {
+			clear(batch)
+			fail()
+			return
 		}
 	}
+}
+
+// writeBatch writes the packets of batch in order: runs of packets written raw go out
+// in one writev, the others through gorilla (writeWS).
+func (s *Session) writeBatch(c *wsConn, batch []outPacket, bufs *net.Buffers, deadline time.Time) error {
+	flush := func() error {
+		if len(*bufs) == 0 {
+			return nil
+		}
+		v := *bufs // WriteTo consumes its receiver
+		err := c.raw.writeBuffers(&v, deadline)
+		clear(*bufs)
+		*bufs = (*bufs)[:0]
+		return err
+	}
+	for i := range batch {
+		if b := s.wireOfPacket(c, &batch[i]); b != nil {
+			*bufs = append(*bufs, b)
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if err := s.writeWS(c, &batch[i]); err != nil {
+			return err
+		}
+	}
+	return flush()
+}
+
+// wireOfPacket is wireOf for any queued packet.
+func (s *Session) wireOfPacket(c *wsConn, p *outPacket) []byte {
+	switch {
+	case c.raw == nil:
+		return nil
+	case p.frame != nil:
+		return s.wireOf(c, p.frame)
+	case p.data != "":
+		return wsFrame(websocket.TextMessage, append([]byte{p.typ}, p.data...))
+	case p.typ == typePing:
+		return s.srv.wirePing
+	case p.typ == typePong:
+		return s.srv.wirePong
+	case p.typ == typeNoop:
+		return s.srv.wireNoop
+	}
+	return nil
 }
 
 // writeWS writes one packet as a WebSocket message. Frames sent to several sessions go
@@ -285,7 +344,7 @@ func (s *Session) writeWS(c *wsConn, p *outPacket) error {
 			b := append([]byte{'b', typeMessage}, base64.StdEncoding.AppendEncode(nil, f.enc[1:])...)
 			return c.WriteMessage(websocket.TextMessage, b)
 		}
-		typ, b, slot := f.wsMessage(s.proto)
+		typ, b, slot := f.wsMessage(int(s.proto))
 		s.srv.compressNext(c, f, len(b))
 		if f.shared() {
 			if pm := f.prepared(slot, typ, b); pm != nil {

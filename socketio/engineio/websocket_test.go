@@ -1,7 +1,9 @@
 package engineio
 
 import (
+	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -317,7 +319,52 @@ func TestFrameBroadcast(t *testing.T) {
 			t.Errorf("conn %d binary %q", i, got)
 		}
 	}
-	if !text.shared() || text.pm[0].msg == nil {
-		t.Error("shared frame did not use a prepared message")
+	if !text.shared() || text.pm[0].wire == nil {
+		t.Error("shared frame was not framed once (Frame.wire)")
+	}
+}
+
+// TestWebSocketInlineWritesKeepOrder sends more than the socket buffers hold to a client
+// that reads only afterwards, while the client pings (gorilla answers pongs through the
+// same socket): frames written inline, in part (the rest left pending) and queued once the
+// socket would block all arrive whole and in order.
+func TestWebSocketInlineWritesKeepOrder(t *testing.T) {
+	cfg := fastConfig()
+	cfg.PingInterval = 5 * time.Second
+	cfg.MaxWriteQueueBytes = 64 << 20
+	h := newTestHandler()
+	e := newEnv(t, cfg, h)
+	c := e.dial("EIO=4&transport=websocket")
+	read(t, c)
+	s := h.session(t, 0)
+	const n = 600
+	frames := make([]*Frame, n)
+	for i := range frames {
+		b := bytes.Repeat([]byte{byte('a' + i%26)}, 7000+i)
+		frames[i] = NewFrame(append(strconv.AppendInt(nil, int64(i), 10), b...), false)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20; i++ {
+			_ = c.WriteControl(websocket.PingMessage, []byte("p"), time.Now().Add(time.Second))
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	for i, f := range frames {
+		if err := s.Send(f); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	<-done
+	for i, f := range frames {
+		mt, got := read(t, c)
+		if mt != websocket.TextMessage || got != "4"+string(f.Data()) {
+			t.Fatalf("frame %d: type %d, %d bytes starting %.12q", i, mt, len(got), got)
+		}
+	}
+	s.Close(ReasonForcedClose)
+	if code := readClose(t, c); code != websocket.CloseNormalClosure {
+		t.Errorf("close code %d", code)
 	}
 }

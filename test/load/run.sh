@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# test/load/run.sh: runs the rtserver Socket.IO engine side by side with the Node reference
-# server (socket.io 4.8.4, test/load/nodeserver.mjs, same handlers as test/load/goserver) on
-# this machine, in one run, and prints absolute numbers and Go/Node ratios.
+# test/load/run.sh: runs the rtserver Socket.IO engine side by side with the floor server
+# (test/load/floorserver: raw writes of one prepared frame per recipient, no queues: what
+# the engine's CPU and rates are read against) and the Node reference server (socket.io
+# 4.8.4, test/load/nodeserver.mjs, same handlers as test/load/goserver) on this machine, in
+# one run, and prints absolute numbers and Go/Floor and Go/Node ratios.
 #
 #   bash test/load/run.sh                    # full size (about 3-5 minutes)
 #   LOAD_SCALE=0.1 bash test/load/run.sh     # quick run (under 2 minutes)
@@ -12,15 +14,20 @@
 # generator starts and stops every server itself and kills only the PIDs it started; this
 # script kills only the load generator's PID if it is interrupted.
 #
-# Scenarios (LOAD_SCENARIOS=connect,idle,fanout,pairs; LOAD_SERVERS=go,node):
-#   connect  5,000 authenticated connects as fast as they go: handshakes/s (target Go >= 5x Node)
-#   idle     10,000 idle WebSocket connections: server RSS per connection (target <= 0.5x)
-#   fanout   1,000 clients in one room, one sender: server CPU per delivered message at an
-#            equal rate (target <= 0.33x), p99 at that rate (target <= 1x), and the highest
-#            rate with p99 under 250 ms
+# Scenarios (LOAD_SCENARIOS=connect,idle,fanout,pairs; LOAD_SERVERS=go,floor,node):
+#   connect  5,000 authenticated connects as fast as they go: handshakes/s (target Go >= 5x
+#            Node), server CPU per handshake (<= 0.3x Node)
+#   idle     10,000 idle WebSocket connections: server RSS per connection (target <= 0.5x);
+#            then they close and RSS is watched for LOAD_RELEASE_SECONDS (60, quick 20)
+#            until it is within 1.5x of its value before the burst
+#   fanout   1,000 clients in one room, one sender: server CPU per delivered message at each
+#            LOAD_EQUAL_DELIVERIES rate (20000,40000,60000; target <= 1.15x the floor), p99 at
+#            those rates (target <= 1x Node), and the highest rate with p99 under 250 ms and
+#            nothing lost (target >= 0.9x the floor)
 #   pairs    2,000 clients in 1,000 rooms of 2, each sending once a second: p99 (<= 1x), CPU
 # Other knobs: LOAD_SECONDS, LOAD_STEP_SECONDS, LOAD_SETTLE_SECONDS, LOAD_DRAIN_SECONDS,
-# LOAD_CONNECT_CONCURRENCY, LOAD_EQUAL_DELIVERIES, LOAD_MAX_DELIVERIES, LOAD_P99_LIMIT_MS.
+# LOAD_CONNECT_CONCURRENCY, LOAD_EQUAL_DELIVERIES, LOAD_MAX_DELIVERIES, LOAD_P99_LIMIT_MS,
+# LOAD_RELEASE_SECONDS.
 # The numbers are printed, never asserted: this is a measurement, not a test.
 set -euo pipefail
 
@@ -57,14 +64,19 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "run.sh: building the Go fixture server and the load generator" >&2
-case ",${LOAD_SERVERS:-go,node}," in
+case ",${LOAD_SERVERS:-go,floor,node}," in
   *,go,*) go build -o "$bin/goserver" ./test/load/goserver ;;
   *) printf '#!/bin/sh\nexit 1\n' >"$bin/goserver"; chmod +x "$bin/goserver" ;;
+esac
+case ",${LOAD_SERVERS:-go,floor,node}," in
+  *,floor,*) go build -o "$bin/floorserver" ./test/load/floorserver ;;
+  *) printf '#!/bin/sh\nexit 1\n' >"$bin/floorserver"; chmod +x "$bin/floorserver" ;;
 esac
 go build -o "$bin/loadgen" ./test/load/loadgen
 
 taskset -c "${LOAD_CLIENT_CPU:-1}" "$bin/loadgen" \
   -go-server "$bin/goserver" \
+  -floor-server "$bin/floorserver" \
   -node "$(command -v node)" \
   -node-server "$here/nodeserver.mjs" &
 loadgen_pid=$!

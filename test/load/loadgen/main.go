@@ -1,6 +1,7 @@
-// Command loadgen runs the load scenarios against the Go engine (test/load/goserver) and the
-// Node reference server (test/load/nodeserver.mjs, socket.io 4.8.4) in one run and prints
-// absolute numbers and Go/Node ratios. test/load/run.sh builds it and starts it pinned to the
+// Command loadgen runs the load scenarios against the Go engine (test/load/goserver), the
+// floor server (test/load/floorserver) and the Node reference server
+// (test/load/nodeserver.mjs, socket.io 4.8.4) in one run and prints absolute numbers and
+// Go/Floor and Go/Node ratios. test/load/run.sh builds it and starts it pinned to the
 // client core; loadgen starts each server itself, pinned with `taskset -c LOAD_SERVER_CPU`, so
 // it knows their PIDs, reads their CPU time and RSS from /proc, and stops exactly those PIDs.
 //
@@ -16,10 +17,11 @@
 // Scenarios (sizes times LOAD_SCALE):
 //
 //	connect  5,000 authenticated connects (WebSocket, CONNECT with auth), 100 in flight: handshakes/s
-//	idle     10,000 idle WebSocket connections: server RSS growth per connection
-//	fanout   1,000 clients in one room, one sender: server CPU per delivered message at an equal
-//	         rate (LOAD_EQUAL_DELIVERIES deliveries/s), p99 at that rate, and the highest rate
-//	         whose p99 stays under 250 ms with nothing lost
+//	idle     10,000 idle WebSocket connections: server RSS growth per connection, then how far
+//	         RSS comes back within LOAD_RELEASE_SECONDS once they close
+//	fanout   1,000 clients in one room, one sender: server CPU per delivered message at each
+//	         equal rate (LOAD_EQUAL_DELIVERIES deliveries/s, default 20000,40000,60000), p99 at
+//	         those rates, and the highest rate whose p99 stays under 250 ms with nothing lost
 //	pairs    2,000 clients in 1,000 rooms of 2, each sending once a second: p99, server CPU
 //
 // Latency is measured from a timestamp the sender puts in each message to the moment a

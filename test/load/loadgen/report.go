@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 )
@@ -17,14 +18,30 @@ func (r results) put(scenario, server string, m metrics) {
 	r[scenario][server] = m
 }
 
-// row is one line of the report: a metric for Go and Node, their ratio and the target.
+// row is one line of the report: a metric for each server, the Go/Floor and Go/Node ratios
+// and their targets.
 type row struct {
 	scenario, name string
 	get            func(m metrics) (float64, bool)
 	format         func(v float64) string
-	target         string  // "" = informational
-	targetRatio    float64 // ratio bound
-	atLeast        bool    // ratio must be >= targetRatio (else <=)
+	node, floor    target // zero: informational
+}
+
+// target bounds a Go/other ratio: at most ratio, or at least ratio when atLeast.
+type target struct {
+	ratio   float64
+	atLeast bool
+}
+
+func (t target) String() string {
+	switch {
+	case t.ratio == 0:
+		return ""
+	case t.atLeast:
+		return fmt.Sprintf(">= %gx", t.ratio)
+	default:
+		return fmt.Sprintf("<= %gx", t.ratio)
+	}
 }
 
 func dur(d time.Duration) (float64, bool) { return float64(d), d > 0 }
@@ -33,66 +50,107 @@ func fmtDur(v float64) string { return time.Duration(v).Round(time.Microsecond /
 
 func fmtNum(v float64) string { return fmt.Sprintf("%.0f", v) }
 
+func fmt1(v float64) string { return fmt.Sprintf("%.1f", v) }
+
 func (r results) print(w io.Writer, cfg config) {
 	rows := []row{
-		{"connect", "handshakes/s", func(m metrics) (float64, bool) { return m.handshakesPerSec, m.handshakesPerSec > 0 }, fmtNum, ">= 5x", 5, true},
-		{"connect", "server CPU per handshake", func(m metrics) (float64, bool) { return dur(m.cpuPerHandshake) }, fmtDur, "", 0, false},
-		{"connect", "load generator CPU %", func(m metrics) (float64, bool) { return m.clientCPUPct, m.handshakesPerSec > 0 }, fmtNum, "", 0, false},
-		{"idle", "server RSS per connection (KiB)", func(m metrics) (float64, bool) { return m.rssPerConn / 1024, m.rssLoaded > 0 }, func(v float64) string { return fmt.Sprintf("%.1f", v) }, "<= 0.5x", 0.5, false},
-		{"idle", "server RSS with all connected (MiB)", func(m metrics) (float64, bool) { return mib(m.rssLoaded), m.rssLoaded > 0 }, func(v float64) string { return fmt.Sprintf("%.1f", v) }, "", 0, false},
-		{"fanout", "server CPU per delivered msg @ equal rate", func(m metrics) (float64, bool) { return dur(m.cpuPerDelivered) }, fmtDur, "<= 0.33x", 0.33, false},
-		{"fanout", "p99 latency @ equal rate", func(m metrics) (float64, bool) { return dur(m.p99Equal) }, fmtDur, "<= 1x", 1, false},
-		{"fanout", "max deliveries/s with p99 < limit", func(m metrics) (float64, bool) { return m.maxDeliveries, m.maxDeliveries > 0 }, fmtNum, "", 0, false},
-		{"fanout", "p99 at that max", func(m metrics) (float64, bool) { return dur(m.p99AtMax) }, fmtDur, "", 0, false},
-		{"fanout", "load generator CPU % @ equal rate", func(m metrics) (float64, bool) { return m.clientCPUPct, m.cpuPerDelivered > 0 }, fmtNum, "", 0, false},
-		{"pairs", "p99 latency", func(m metrics) (float64, bool) { return dur(m.p99Pairs) }, fmtDur, "<= 1x", 1, false},
-		{"pairs", "server CPU (% of one core)", func(m metrics) (float64, bool) { return m.cpuPairsPct, m.p99Pairs > 0 }, func(v float64) string { return fmt.Sprintf("%.1f", v) }, "", 0, false},
-		{"pairs", "server CPU per message", func(m metrics) (float64, bool) { return dur(m.cpuPerPairMsg) }, fmtDur, "", 0, false},
+		{"connect", "handshakes/s", func(m metrics) (float64, bool) { return m.handshakesPerSec, m.handshakesPerSec > 0 }, fmtNum, target{5, true}, target{}},
+		{"connect", "server CPU per handshake", func(m metrics) (float64, bool) { return dur(m.cpuPerHandshake) }, fmtDur, target{0.3, false}, target{}},
+		{"connect", "load generator CPU %", func(m metrics) (float64, bool) { return m.clientCPUPct, m.handshakesPerSec > 0 }, fmtNum, target{}, target{}},
+		{"idle", "server RSS per connection (KiB)", func(m metrics) (float64, bool) { return m.rssPerConn / 1024, m.rssLoaded > 0 }, fmt1, target{0.5, false}, target{}},
+		{"idle", "server RSS with all connected (MiB)", func(m metrics) (float64, bool) { return mib(m.rssLoaded), m.rssLoaded > 0 }, fmt1, target{}, target{}},
+		{"idle", "server RSS before the burst (MiB)", func(m metrics) (float64, bool) { return mib(m.rssBase), m.rssBase > 0 }, fmt1, target{}, target{}},
+		{"idle", "RSS after the burst closed / before", func(m metrics) (float64, bool) {
+			return float64(m.rssAfter) / float64(m.rssBase), m.rssAfter > 0 && m.rssBase > 0
+		}, func(v float64) string { return fmt.Sprintf("%.2f", v) }, target{}, target{}},
+		{"idle", "seconds until within 1.5x (or watch end)", func(m metrics) (float64, bool) { return m.rssAfterWait.Seconds(), m.rssAfter > 0 }, fmtNum, target{}, target{}},
 	}
-	fmt.Fprintf(w, "\nLoad results (LOAD_SCALE=%g: connect %d, idle %d, fanout %d clients @ equal %.0f deliveries/s, pairs %d clients; p99 limit %v)\n",
+	eq := []float64{}
+	for _, ms := range r["fanout"] {
+		for _, e := range ms.equal {
+			if !slices.Contains(eq, e.deliveries) {
+				eq = append(eq, e.deliveries)
+			}
+		}
+	}
+	slices.Sort(eq)
+	at := func(d float64, f func(e equalStep) (float64, bool)) func(m metrics) (float64, bool) {
+		return func(m metrics) (float64, bool) {
+			for _, e := range m.equal {
+				if e.deliveries == d {
+					return f(e)
+				}
+			}
+			return 0, false
+		}
+	}
+	for i, d := range eq {
+		node := target{}
+		if i == 0 {
+			node = target{0.33, false}
+		}
+		rows = append(rows,
+			row{"fanout", fmt.Sprintf("server CPU per delivery @ %.0f/s", d), at(d, func(e equalStep) (float64, bool) { return dur(e.cpuPer) }), fmtDur, node, target{1.15, false}},
+			row{"fanout", fmt.Sprintf("server CPU %% of a core @ %.0f/s", d), at(d, func(e equalStep) (float64, bool) { return e.cpuPct, e.cpuPer > 0 }), fmt1, target{}, target{}},
+			row{"fanout", fmt.Sprintf("p99 latency @ %.0f/s", d), at(d, func(e equalStep) (float64, bool) { return dur(e.p99) }), fmtDur, target{1, false}, target{}},
+		)
+	}
+	rows = append(rows,
+		row{"fanout", "max deliveries/s with p99 < limit", func(m metrics) (float64, bool) { return m.maxDeliveries, m.maxDeliveries > 0 }, fmtNum, target{}, target{0.9, true}},
+		row{"fanout", "p99 at that max", func(m metrics) (float64, bool) { return dur(m.p99AtMax) }, fmtDur, target{}, target{}},
+		row{"fanout", "load generator CPU % @ first equal rate", func(m metrics) (float64, bool) { return m.clientCPUPct, m.cpuPerDelivered > 0 }, fmtNum, target{}, target{}},
+		row{"pairs", "p99 latency", func(m metrics) (float64, bool) { return dur(m.p99Pairs) }, fmtDur, target{1, false}, target{}},
+		row{"pairs", "server CPU (% of one core)", func(m metrics) (float64, bool) { return m.cpuPairsPct, m.p99Pairs > 0 }, fmt1, target{}, target{}},
+		row{"pairs", "server CPU per message", func(m metrics) (float64, bool) { return dur(m.cpuPerPairMsg) }, fmtDur, target{}, target{}},
+	)
+	fmt.Fprintf(w, "\nLoad results (LOAD_SCALE=%g: connect %d, idle %d, fanout %d clients @ equal %v deliveries/s, pairs %d clients; p99 limit %v)\n",
 		cfg.scale, cfg.connects, cfg.idle, cfg.fanoutClients, cfg.equalDeliv, cfg.pairClients, cfg.p99Limit)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tmetric\tGo\tNode\tGo/Node\ttarget\tmet")
+	fmt.Fprintln(tw, "scenario\tmetric\tGo\tFloor\tNode\tGo/Floor\ttarget\tmet\tGo/Node\ttarget\tmet")
 	met, missed := 0, 0
 	for _, rw := range rows {
 		ms, ok := r[rw.scenario]
 		if !ok {
 			continue
 		}
-		gv, gok := rw.get(ms["go"])
-		nv, nok := rw.get(ms["node"])
-		cell := func(v float64, ok bool, m metrics) string {
-			if ok {
+		cell := func(srv string) string {
+			if v, ok := rw.get(ms[srv]); ok {
 				return rw.format(v)
 			}
-			if m.err != "" {
+			if ms[srv].err != "" {
 				return "error"
 			}
 			return "-"
 		}
-		ratio, verdict := "-", ""
-		if gok && nok && nv > 0 {
-			q := gv / nv
-			ratio = fmt.Sprintf("%.2fx", q)
-			if rw.target != "" {
-				pass := q <= rw.targetRatio
-				if rw.atLeast {
-					pass = q >= rw.targetRatio
+		gv, gok := rw.get(ms["go"])
+		ratio := func(other string, t target) (string, string) {
+			ov, ook := rw.get(ms[other])
+			if !gok || !ook || ov <= 0 {
+				if t.ratio != 0 {
+					missed++
+					return "-", "n/a"
 				}
-				if pass {
-					verdict, met = "yes", met+1
-				} else {
-					verdict, missed = "NO", missed+1
-				}
+				return "-", ""
 			}
-		} else if rw.target != "" {
-			verdict, missed = "n/a", missed+1
+			q := gv / ov
+			if t.ratio == 0 {
+				return fmt.Sprintf("%.2fx", q), ""
+			}
+			if (t.atLeast && q >= t.ratio) || (!t.atLeast && q <= t.ratio) {
+				met++
+				return fmt.Sprintf("%.2fx", q), "yes"
+			}
+			missed++
+			return fmt.Sprintf("%.2fx", q), "NO"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rw.scenario, rw.name, cell(gv, gok, ms["go"]), cell(nv, nok, ms["node"]), ratio, rw.target, verdict)
+		fq, fv := ratio("floor", rw.floor)
+		nq, nv := ratio("node", rw.node)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rw.scenario, rw.name,
+			cell("go"), cell("floor"), cell("node"), fq, rw.floor, fv, nq, rw.node, nv)
 	}
 	tw.Flush()
 	for _, sc := range []string{"connect", "idle", "fanout", "pairs"} {
-		for _, srv := range []string{"go", "node"} {
+		for _, srv := range []string{"go", "floor", "node"} {
 			m := r[sc][srv]
 			if m.err != "" {
 				fmt.Fprintf(w, "  %s/%s error: %s\n", sc, srv, m.err)
@@ -102,5 +160,5 @@ func (r results) print(w io.Writer, cfg config) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "targets: %d met, %d not met (ratios are Go/Node from this run; not a pass/fail test)\n", met, missed)
+	fmt.Fprintf(w, "targets: %d met, %d not met (ratios are Go/Floor and Go/Node from this run; not a pass/fail test)\n", met, missed)
 }

@@ -18,12 +18,13 @@ import (
 
 // config is everything a run depends on, read from flags and LOAD_* environment variables.
 type config struct {
-	goServer   string   // path of the built Go fixture server
-	nodeServer []string // argv of the Node reference server
-	servers    []string // which to run, in order: "go", "node"
-	scenarios  []string // connect, idle, fanout, pairs
-	serverCPU  string   // taskset CPU list for the servers
-	token      string
+	goServer    string   // path of the built Go fixture server
+	floorServer string   // path of the built floor server (test/load/floorserver)
+	nodeServer  []string // argv of the Node reference server
+	servers     []string // which to run, in order: "go", "floor", "node"
+	scenarios   []string // connect, idle, fanout, pairs
+	serverCPU   string   // taskset CPU list for the servers
+	token       string
 
 	scale          float64
 	seconds        float64 // steady-state measurement window
@@ -31,7 +32,8 @@ type config struct {
 	settle         time.Duration
 	drain          time.Duration
 	concurrency    int
-	equalDeliv     float64 // fanout equal-rate load, deliveries per second
+	equalDeliv     []float64     // fanout equal-rate loads, deliveries per second
+	release        time.Duration // idle: how long RSS is watched after the burst closes
 	p99Limit       time.Duration
 	connects       int
 	idle           int
@@ -44,6 +46,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	goServer := fs.String("go-server", "", "path of the built Go fixture server (test/load/goserver)")
+	floorServer := fs.String("floor-server", "", "path of the built floor server (test/load/floorserver)")
 	nodeBin := fs.String("node", "node", "node binary")
 	nodeScript := fs.String("node-server", "", "path of test/load/nodeserver.mjs")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -67,7 +70,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		return strings.Split(v, ",")
 	}
-	c := config{goServer: *goServer, nodeServer: []string{*nodeBin, *nodeScript}, token: "load-token"}
+	c := config{goServer: *goServer, floorServer: *floorServer, nodeServer: []string{*nodeBin, *nodeScript}, token: "load-token"}
 	var err error
 	if c.scale, err = num("LOAD_SCALE", 1); err != nil {
 		return c, err
@@ -98,9 +101,22 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, err
 	}
 	c.concurrency = int(conc)
-	if c.equalDeliv, err = num("LOAD_EQUAL_DELIVERIES", 20000); err != nil {
+	for _, v := range list("LOAD_EQUAL_DELIVERIES", "20000,40000,60000") {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || math.IsInf(f, 0) {
+			return c, fmt.Errorf("LOAD_EQUAL_DELIVERIES=%q: want positive numbers separated by commas", v)
+		}
+		c.equalDeliv = append(c.equalDeliv, f)
+	}
+	defRelease := 60.0
+	if quick {
+		defRelease = 20
+	}
+	release, err := num("LOAD_RELEASE_SECONDS", defRelease)
+	if err != nil {
 		return c, err
 	}
+	c.release = time.Duration(release * float64(time.Second))
 	if c.maxDeliveriesS, err = num("LOAD_MAX_DELIVERIES", 3e6); err != nil {
 		return c, err
 	}
@@ -118,10 +134,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.serverCPU == "" {
 		c.serverCPU = "0"
 	}
-	c.servers = list("LOAD_SERVERS", "go,node")
+	c.servers = list("LOAD_SERVERS", "go,floor,node")
 	c.scenarios = list("LOAD_SCENARIOS", "connect,idle,fanout,pairs")
 	for _, s := range c.servers {
-		if s != "go" && s != "node" {
+		if s != "go" && s != "floor" && s != "node" {
 			return c, fmt.Errorf("LOAD_SERVERS: unknown server %q", s)
 		}
 	}
@@ -132,8 +148,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return c, fmt.Errorf("LOAD_SCENARIOS: unknown scenario %q", s)
 		}
 	}
-	if c.goServer == "" || *nodeScript == "" {
-		return c, errors.New("both -go-server and -node-server are required")
+	if c.goServer == "" || c.floorServer == "" || *nodeScript == "" {
+		return c, errors.New("-go-server, -floor-server and -node-server are required")
 	}
 	return c, nil
 }
@@ -191,9 +207,12 @@ type server struct {
 // "listening URL" line.
 func startServer(ctx context.Context, cfg config, name string, logf func(string, ...any)) (*server, error) {
 	argv := []string{"taskset", "-c", cfg.serverCPU}
-	if name == "go" {
+	switch name {
+	case "go":
 		argv = append(argv, cfg.goServer, "-addr", "127.0.0.1:0")
-	} else {
+	case "floor":
+		argv = append(argv, cfg.floorServer, "-addr", "127.0.0.1:0")
+	default:
 		argv = append(argv, cfg.nodeServer...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)

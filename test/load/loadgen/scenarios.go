@@ -18,11 +18,15 @@ type metrics struct {
 	handshakesPerSec float64
 	cpuPerHandshake  time.Duration
 
-	rssPerConn float64 // bytes
-	rssBase    int64
-	rssLoaded  int64
+	rssPerConn   float64 // bytes
+	rssBase      int64
+	rssLoaded    int64
+	rssAfter     int64         // RSS once the burst closed: when within 1.5x rssBase, or at the end of the watch
+	rssAfterWait time.Duration // how long after the close rssAfter was read
+	rssReleased  bool          // rssAfter is within 1.5x rssBase
 
-	equalRate       float64 // msgs/s sent at the equal-rate step
+	equal           []equalStep // one per LOAD_EQUAL_DELIVERIES rate, in order
+	equalRate       float64     // msgs/s sent at the first equal-rate step
 	cpuPerDelivered time.Duration
 	p99Equal        time.Duration
 	maxDeliveries   float64 // deliveries/s at the highest passing rate
@@ -34,6 +38,15 @@ type metrics struct {
 	cpuPerPairMsg time.Duration
 
 	clientCPUPct float64 // load generator CPU during the main measurement
+}
+
+// equalStep is one fanout step at a rate every server is run at.
+type equalStep struct {
+	deliveries float64 // asked, per second
+	cpuPer     time.Duration
+	cpuPct     float64 // server CPU, % of one core: cpuPer × deliveries/s
+	p99        time.Duration
+	ok         bool
 }
 
 type runner struct {
@@ -146,7 +159,7 @@ func (r *runner) idle(ctx context.Context, srv *server) (metrics, error) {
 	if err != nil {
 		return m, err
 	}
-	defer closeAll(cs)
+	defer func() { closeAll(cs) }()
 	select {
 	case <-time.After(r.cfg.settle):
 	case <-ctx.Done():
@@ -163,6 +176,30 @@ func (r *runner) idle(ctx context.Context, srv *server) (metrics, error) {
 	m.rssPerConn = float64(loaded.rss-base.rss) / float64(len(cs))
 	r.logf("idle/%s: RSS %.1f MiB → %.1f MiB with %d connections: %.1f KiB per connection",
 		r.server, mib(base.rss), mib(loaded.rss), len(cs), m.rssPerConn/1024)
+
+	// The burst ends: how soon does RSS come back near where it was before it?
+	closeAll(cs)
+	cs = nil
+	closed := time.Now()
+	for {
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return m, ctx.Err()
+		}
+		ps, err := readProc(srv.pid, r.clk)
+		if err != nil {
+			return m, err
+		}
+		m.rssAfter, m.rssAfterWait = ps.rss, time.Since(closed)
+		m.rssReleased = float64(ps.rss) <= 1.5*float64(base.rss)
+		if m.rssReleased || m.rssAfterWait >= r.cfg.release {
+			break
+		}
+	}
+	r.logf("idle/%s: after the %d connections closed, RSS %.1f MiB at %v (%.2fx the %.1f MiB before)",
+		r.server, r.cfg.idle, mib(m.rssAfter), m.rssAfterWait.Round(time.Second),
+		float64(m.rssAfter)/float64(base.rss), mib(base.rss))
 	return m, nil
 }
 
@@ -294,20 +331,25 @@ func (r *runner) fanout(ctx context.Context, srv *server) (metrics, error) {
 		return res, nil
 	}
 
-	eqRate := r.cfg.equalDeliv / float64(n)
-	eq, err := runStep(eqRate, r.cfg.seconds)
-	if err != nil {
-		return m, err
-	}
-	m.equalRate = eqRate
-	m.cpuPerDelivered = eq.cpuPer
-	m.p99Equal = eq.p99
-	m.clientCPUPct = eq.clientPct
-	okEq, why := eq.ok(r.cfg.p99Limit)
-	r.logf("fanout/%s: equal rate %.1f msgs/s × %d = %.0f deliveries/s: p99 %v, server CPU %v per delivery, client CPU %.0f%% %s",
-		r.server, eqRate, n, eqRate*float64(n), eq.p99, eq.cpuPer, eq.clientPct, why)
-	if !okEq && eq.delivered < eq.expected {
-		return m, fmt.Errorf("equal-rate step failed: %s", why)
+	for i, d := range r.cfg.equalDeliv {
+		eqRate := d / float64(n)
+		eq, err := runStep(eqRate, r.cfg.seconds)
+		if err != nil {
+			return m, err
+		}
+		okEq, why := eq.ok(r.cfg.p99Limit)
+		m.equal = append(m.equal, equalStep{deliveries: d, cpuPer: eq.cpuPer, cpuPct: 100 * eq.cpuPer.Seconds() * d, p99: eq.p99, ok: okEq})
+		if i == 0 {
+			m.equalRate = eqRate
+			m.cpuPerDelivered = eq.cpuPer
+			m.p99Equal = eq.p99
+			m.clientCPUPct = eq.clientPct
+		}
+		r.logf("fanout/%s: equal rate %.1f msgs/s × %d = %.0f deliveries/s: p99 %v, server CPU %v per delivery (%.1f%% of a core), client CPU %.0f%% %s",
+			r.server, eqRate, n, eqRate*float64(n), eq.p99, eq.cpuPer, 100*eq.cpuPer.Seconds()*d, eq.clientPct, why)
+		if i == 0 && !okEq && eq.delivered < eq.expected {
+			return m, fmt.Errorf("equal-rate step failed: %s", why)
+		}
 	}
 
 	rate := max(1, 5000/float64(n))
