@@ -4,23 +4,17 @@ package cluster
 
 import (
 	"bufio"
-	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"text/template"
 	"time"
 
 	"rtserver/internal/store/pgtest"
@@ -100,80 +94,14 @@ func requireNodeModules(t *testing.T) {
 	harness.RequireNodeModules(t, "socket.io", "socket.io-client", "@socket.io/redis-adapter", "@socket.io/redis-emitter", "redis")
 }
 
-// nginx is an nginx master process this test started, with its own prefix directory.
-type nginx struct {
-	URL  string
-	Dir  string
-	cmd  *exec.Cmd
-	done chan error
-	once sync.Once
-}
+// nginx is the nginx in front of both nodes.
+type nginx struct{ *harness.Nginx }
 
-// startNginx renders nginx.conf.tmpl for nodes a and b into a temp dir, starts nginx in
-// the foreground on a free port and waits until it answers. It is stopped (SIGQUIT by
-// PID, then SIGKILL) at cleanup.
+// startNginx renders nginx.conf.tmpl for nodes a and b and starts nginx on a free port
+// (harness.StartNginx): stopped by PID at cleanup.
 func startNginx(t *testing.T, a, b *harness.Server) *nginx {
 	t.Helper()
-	harness.RequireTools(t, "nginx")
-	dir := t.TempDir()
-	port := freePort(t)
-	tmpl := template.Must(template.New("nginx.conf").Parse(nginxConf))
-	var conf bytes.Buffer
-	if err := tmpl.Execute(&conf, map[string]any{
-		"Dir": dir, "Port": port, "A": hostPort(a), "B": hostPort(b), "Root": os.Geteuid() == 0,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, conf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("nginx", "-p", dir, "-c", confPath, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	n := &nginx{URL: "http://127.0.0.1:" + strconv.Itoa(port), Dir: dir, cmd: cmd, done: make(chan error, 1)}
-	go func() { n.done <- cmd.Wait() }()
-	t.Cleanup(func() { n.stop(t) })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := http.Get(n.URL + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return n
-			}
-		}
-		select {
-		case err := <-n.done:
-			n.done <- err
-			elog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %v\n%s\n%s", err, out.String(), elog)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx on %s did not answer /healthz: %v", n.URL, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop sends SIGQUIT (graceful) to the master's PID and waits, then SIGKILL.
-func (n *nginx) stop(t *testing.T) {
-	n.once.Do(func() {
-		if err := syscall.Kill(n.cmd.Process.Pid, syscall.SIGQUIT); err != nil && !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("stop nginx: %v", err)
-		}
-		select {
-		case <-n.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(n.cmd.Process.Pid, syscall.SIGKILL)
-			<-n.done
-		}
-	})
+	return &nginx{harness.StartNginx(t, nginxConf, "http", map[string]any{"A": hostPort(a), "B": hostPort(b)}, nil)}
 }
 
 // accessLog returns the lines of nginx's access log (log_format rt).

@@ -7,17 +7,12 @@ import (
 	"context"
 	cryptotls "crypto/tls"
 	_ "embed"
-	"errors"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
-	"text/template"
 	"time"
 
 	"rtserver/internal/tlscert/certtest"
@@ -140,83 +135,18 @@ func TestTLSNginx(t *testing.T) {
 	})
 	n := startNginx(t, p, "127.0.0.1:"+strconv.Itoa(node.Port))
 	harness.RunNodeTest(t, harness.NodeTest{File: "tls.test.mjs", Env: p.nodeEnv(n.URL), Timeout: time.Minute})
-	n.stop(t)
+	n.Stop(t)
 	node.Stop(t)
 }
 
-// nginx is an nginx master process started by the test.
-type nginx struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan error
-	once sync.Once
-}
-
-// startNginx renders nginx.conf.tmpl for node and starts nginx on a free
-// port, waiting until /healthz answers through it over TLS.
-func startNginx(t *testing.T, p *pki, node string) *nginx {
+// startNginx renders nginx.conf.tmpl for node and starts nginx on a free port
+// (harness.StartNginx), waiting until /healthz answers through it over TLS.
+func startNginx(t *testing.T, p *pki, node string) *harness.Nginx {
 	t.Helper()
-	harness.RequireTools(t, "nginx")
-	dir := t.TempDir()
-	port := freePort(t)
-	var conf bytes.Buffer
-	if err := template.Must(template.New("nginx.conf").Parse(nginxConf)).Execute(&conf, map[string]any{
-		"Dir": dir, "Port": port, "Node": node, "Cert": p.certFile, "Key": p.keyFile, "Root": os.Geteuid() == 0,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, conf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("nginx", "-p", dir, "-c", confPath, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	n := &nginx{URL: "https://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan error, 1)}
-	go func() { n.done <- cmd.Wait() }()
-	t.Cleanup(func() { n.stop(t) })
 	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		DisableKeepAlives: true, TLSClientConfig: tlsClient(p),
 	}}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := hc.Get(n.URL + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return n
-			}
-		}
-		select {
-		case err := <-n.done:
-			n.done <- err
-			elog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %v\n%s\n%s", err, out.String(), elog)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx on %s did not answer /healthz: %v", n.URL, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop sends SIGQUIT (graceful) to the master's PID and waits, then SIGKILL.
-func (n *nginx) stop(t *testing.T) {
-	n.once.Do(func() {
-		if err := syscall.Kill(n.cmd.Process.Pid, syscall.SIGQUIT); err != nil && !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("stop nginx: %v", err)
-		}
-		select {
-		case <-n.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(n.cmd.Process.Pid, syscall.SIGKILL)
-			<-n.done
-		}
-	})
+	return harness.StartNginx(t, nginxConf, "https", map[string]any{"Node": node, "Cert": p.certFile, "Key": p.keyFile}, hc)
 }
 
 func freePort(t *testing.T) int {
