@@ -33,7 +33,10 @@ type Stats struct {
 	Dropped   uint64 // messages dropped: queue full, or a pub/sub message Redis refused
 	Read      uint64 // stream entries read
 	Invalid   uint64 // entries and messages that could not be decoded
-	Queued    int    // messages waiting for Redis now
+	// Duplicates counts entries read twice and dropped the second time: a writer
+	// appended again an entry whose XADD answer it lost (see entryValues).
+	Duplicates uint64
+	Queued     int // messages waiting for Redis now
 }
 
 // Cluster connects the namespaces of one Socket.IO server to the other nodes through
@@ -181,7 +184,8 @@ func (c *Cluster) Err() error {
 func (c *Cluster) Stats() Stats {
 	return Stats{
 		Appended: c.appended.Load(), Published: c.published.Load(), Retried: c.retried.Load(),
-		Dropped: c.dropped.Load(), Read: c.read.Load(), Invalid: c.invalid.Load(), Queued: len(c.queue),
+		Dropped: c.dropped.Load(), Read: c.read.Load(), Invalid: c.invalid.Load(), Duplicates: c.duplicates.Load(),
+		Queued: len(c.queue),
 	}
 }
 

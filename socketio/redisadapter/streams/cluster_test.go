@@ -306,4 +306,7 @@ func TestResentEntryDeliveredOnce(t *testing.T) {
 	}
 	c.Expect("m", wait)
 	c.ExpectNone("m", 300*time.Millisecond)
+	if d := b.cluster.Stats().Duplicates; d != 1 {
+		t.Fatalf("Stats().Duplicates = %d, want 1", d)
+	}
 }
