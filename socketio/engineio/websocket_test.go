@@ -319,6 +319,9 @@ func TestFrameBroadcast(t *testing.T) {
 			t.Errorf("conn %d binary %q", i, got)
 		}
 	}
+	// The writers framed it inside wonce.Do; a Do here returns after theirs, so
+	// what they wrote is visible (the client's reads are no Go sync edge).
+	text.pm[0].wonce.Do(func() {})
 	if !text.shared() || text.pm[0].wire == nil {
 		t.Error("shared frame was not framed once (Frame.wire)")
 	}
