@@ -3,14 +3,11 @@
 package adminui
 
 import (
-	"bufio"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -110,50 +107,9 @@ func TestCluster(t *testing.T) {
 	}})
 }
 
-// startReference starts reference-fixture.mjs and returns the variables it
-// prints; the process is stopped by its PID when the test ends.
+// startReference starts reference-fixture.mjs (Node's instrument()) and returns the
+// URLs it prints; it is stopped by its PID when the test ends.
 func startReference(t *testing.T) map[string]string {
 	t.Helper()
-	cmd := exec.Command("node", "reference-fixture.mjs")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting reference-fixture.mjs: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	vars := make(chan map[string]string, 1)
-	go func() {
-		m := map[string]string{}
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-				m[k] = v
-			}
-			if len(m) == 2 {
-				vars <- m
-				break
-			}
-		}
-		for sc.Scan() {
-		}
-	}()
-	select {
-	case m := <-vars:
-		return m
-	case <-time.After(30 * time.Second):
-		t.Fatal("reference-fixture.mjs printed no URLs within 30 s")
-	}
-	return nil
+	return harness.StartNodeScript(t, "", "reference-fixture.mjs", "E2E_URL", "E2E_READONLY_URL")
 }

@@ -3,14 +3,11 @@
 package engine
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"rtserver/test/harness"
 )
@@ -54,46 +51,7 @@ func TestParity(t *testing.T) {
 // when the test ends.
 func startReference(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command("node", "reference-fixture.mjs")
-	cmd.Stderr = &lineWriter{t: t}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting reference-fixture.mjs: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "E2E_URL="); ok {
-				urls <- u
-			}
-		}
-		close(urls)
-	}()
-	select {
-	case u, ok := <-urls:
-		if !ok {
-			t.Fatal("reference-fixture.mjs exited without printing E2E_URL")
-		}
-		return u
-	case <-time.After(30 * time.Second):
-		t.Fatal("reference-fixture.mjs printed no E2E_URL within 30 s")
-	}
-	return ""
+	return harness.StartNodeScript(t, "", "reference-fixture.mjs", "E2E_URL")["E2E_URL"]
 }
 
 // lineWriter logs what a child process writes.
