@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"maps"
 	"slices"
 	"sync/atomic"
 
@@ -48,6 +49,38 @@ func without[H any](list []*listener[H], l *listener[H]) []*listener[H] {
 // listener (socket.off(event, listener)); calling it again does nothing.
 func (s *Socket) On(event string, h EventHandler) (remove func()) {
 	return s.addListener(event, &listener[EventHandler]{h: h})
+}
+
+// On sets h as the namespace-wide handler of event: it runs for a socket of n
+// that has no listener of its own for event (Socket.On, Socket.Once), after the
+// packet middleware and catch-all listeners, like a socket's listener. A second On
+// for the same event replaces the handler; nil removes it. Handlers that are the
+// same for every socket belong here rather than in OnConnection: set once, they
+// cost nothing per socket.
+func (n *Namespace) On(event string, h EventHandler) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var next map[string]EventHandler
+	if cur := n.events.Load(); cur != nil {
+		next = maps.Clone(*cur)
+	}
+	if next == nil {
+		next = make(map[string]EventHandler)
+	}
+	if h == nil {
+		delete(next, event)
+	} else {
+		next[event] = h
+	}
+	n.events.Store(&next)
+}
+
+// handler returns the namespace-wide handler of event, or nil.
+func (n *Namespace) handler(event string) EventHandler {
+	if m := n.events.Load(); m != nil {
+		return (*m)[event]
+	}
+	return nil
 }
 
 // Once adds h as a listener of event that runs for the next such event only. The
@@ -181,7 +214,8 @@ func (e *outgoingEvent) notify(s *Socket) {
 }
 
 // dispatch runs the listeners of a received event: packet middleware, catch-all
-// listeners, then the event's listeners, each list a snapshot taken at arrival.
+// listeners, then the event's listeners, each list a snapshot taken at arrival;
+// without any, the namespace's handler (Namespace.On).
 func (s *Socket) dispatch(name string, args Args, ack Ack) {
 	s.mu.RLock()
 	mws, anys, hs := s.middlewares, s.anyHandlers, s.handlers[name]
@@ -197,6 +231,12 @@ func (s *Socket) dispatch(name string, args Args, ack Ack) {
 	}
 	for _, a := range anys {
 		a.h(s, name, args, ack)
+	}
+	if len(hs) == 0 {
+		if h := s.nsp.handler(name); h != nil {
+			h(s, args, ack)
+		}
+		return
 	}
 	for _, l := range hs {
 		if !l.claim() {

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -156,5 +157,73 @@ func TestOutgoingListeners(t *testing.T) {
 	c.expect(`35["not shown"]`)
 	if got := rec.take(); got != "" {
 		t.Fatalf("after OffAnyOutgoing: %q", got)
+	}
+}
+
+// TestNamespaceOn: a namespace-wide handler runs for every socket, after the
+// packet middleware (which can drop the event) and the catch-all listeners; a
+// socket's own listeners of the event take its place; a second On replaces
+// it, nil removes it; other namespaces do not see it.
+func TestNamespaceOn(t *testing.T) {
+	rec := &recorder{}
+	var chat *Namespace
+	_, base := newTestServer(t, Config{}, func(srv *Server) {
+		chat = srv.Of("/chat")
+		chat.On("e", func(s *Socket, args Args, ack Ack) {
+			var v string
+			_ = args.Decode(0, &v)
+			rec.add("nsp:" + v)
+			_ = ack("nsp")
+		})
+		chat.OnConnection(func(s *Socket) {
+			s.Use(func(_ *Socket, event string, args Args, ack Ack) error {
+				if args.Len() > 0 && string(args.Raw(0)) == `"drop"` {
+					rec.add("dropped")
+					return errors.New("dropped")
+				}
+				return nil
+			})
+			s.OnAny(func(_ *Socket, event string, _ Args, _ Ack) { rec.add("any:" + event) })
+			if s.Handshake().Auth != nil && strings.Contains(string(s.Handshake().Auth), "own") {
+				s.On("e", func(_ *Socket, _ Args, ack Ack) { rec.add("own"); _ = ack("own") })
+			}
+		})
+		srv.Of("/").On("sync", func(_ *Socket, _ Args, ack Ack) { _ = ack() })
+	})
+	c := dial(t, base, "websocket")
+	c.connect("/chat", "")
+	c.send(`2/chat,1["e","x"]`)
+	c.expect(`3/chat,1["nsp"]`)
+	if got := rec.take(); got != "any:e nsp:x" {
+		t.Fatalf("namespace handler: %q", got)
+	}
+	c.send(`2/chat,2["e","drop"]`)
+	c.send(`2/chat,3["e","y"]`)
+	c.expect(`3/chat,3["nsp"]`)
+	if got := rec.take(); got != "dropped any:e nsp:y" {
+		t.Fatalf("after a dropped event: %q", got)
+	}
+
+	own := dial(t, base, "websocket")
+	own.connect("/chat", `{"own":true}`)
+	own.send(`2/chat,1["e","z"]`)
+	own.expect(`3/chat,1["own"]`)
+	if got := rec.take(); got != "any:e own" {
+		t.Fatalf("socket's own listener: %q", got)
+	}
+
+	chat.On("e", func(_ *Socket, _ Args, ack Ack) { rec.add("second"); _ = ack("second") })
+	c.send(`2/chat,4["e"]`)
+	c.expect(`3/chat,4["second"]`)
+	chat.On("e", nil)
+	c.send(`2/chat,5["e"]`)
+	c.send(`2/chat,6["f"]`)
+	c.connect("/", "")
+	c.send(`27["e"]`)
+	c.send(`2/chat,8["e"]`)
+	c.send(`29["sync"]`) // a socket's packets are handled in order
+	c.expect(`39[]`)
+	if got := rec.take(); got != "any:e second any:e any:f any:e" {
+		t.Fatalf("replaced, removed, other namespace: %q", got)
 	}
 }

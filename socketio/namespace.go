@@ -38,6 +38,7 @@ type Namespace struct {
 	middlewares  []Middleware
 	onConnection []func(s *Socket)
 	onServerEmit []ServerSideHandler
+	events       atomic.Pointer[map[string]EventHandler] // Namespace.On; replaced, never modified
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
