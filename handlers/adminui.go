@@ -110,7 +110,7 @@ func adminUIAuth(log *slog.Logger, d AdminUIDeps) admin.Authenticator {
 		// namespace (see admission): a logout or revoke sweeping meanwhile
 		// makes the registration in AdminUI refuse the socket.
 		k := d.Sockets.Begin()
-		s.Set(admissionKey{}, k)
+		s.Set(connKey{}, &conn{s: s, ticket: k})
 		context.AfterFunc(s.Context(), k.Release)
 		ctx, cancel := context.WithTimeout(context.Background(), adminUITimeout)
 		defer cancel()

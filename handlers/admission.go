@@ -7,8 +7,25 @@ import (
 	"rtserver/socketio"
 )
 
-// admissionKey is the socket data key of the socket's Tracker ticket.
-type admissionKey struct{}
+// connKey is the socket data key of the socket's conn.
+type connKey struct{}
+
+// conn is the application's state of one socket, made by admission: the
+// Tracker ticket, and once admitted the tracker key, the credential's
+// lifetime and the event rate buckets. The event handlers are the
+// namespace's (socketio.Namespace.On), the same for every socket, so this
+// is all a socket holds besides its claims (middleware.SetClaims); the
+// rate buckets are made on the first event, as most sockets stay idle.
+type conn struct {
+	n      *namespaces
+	s      *socketio.Socket
+	ticket *Ticket
+	// key names the socket in the Tracker (namespace#id); set by admit.
+	key string
+
+	lifetime
+	rate rateState
+}
 
 // admission is the first connection middleware of every namespace, ahead
 // of Auth: it takes the socket's Tracker ticket before the credential is
@@ -18,15 +35,23 @@ type admissionKey struct{}
 // refused by a later middleware does not keep it.
 func (n *namespaces) admission(s *socketio.Socket) error {
 	k := n.Sockets.Begin()
-	s.Set(admissionKey{}, k)
+	s.Set(connKey{}, &conn{n: n, s: s, ticket: k})
 	context.AfterFunc(s.Context(), k.Release)
 	return nil
 }
 
+// connOf returns the socket's conn (admission made it), or nil.
+func connOf(s *socketio.Socket) *conn {
+	c, _ := s.Get(connKey{}).(*conn)
+	return c
+}
+
 // admissionOf returns the ticket admission took, or nil.
 func admissionOf(s *socketio.Socket) *Ticket {
-	k, _ := s.Get(admissionKey{}).(*Ticket)
-	return k
+	if c := connOf(s); c != nil {
+		return c.ticket
+	}
+	return nil
 }
 
 // admitted admits, from its OnConnection handler, a socket that

@@ -104,27 +104,26 @@ func (n *namespaces) setupChat(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
 		c, _ := middleware.ClaimsOf(s) // Auth (not anonymous) ran
 		n.limit(s)
+		// admit also makes the socket's rooms hear it leave when it
+		// disconnects (conn.disconnected).
 		if !n.admitted(s, c) {
 			return
 		}
 		if err := s.Join(userRoom(c.UserID)); err != nil {
 			n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 		}
-		s.OnDisconnect(func(socketio.DisconnectReason) { n.leftAll(nsp, s.ID(), c) })
 		if s.Recovered() {
 			n.restoreRooms(s, c)
 		}
-		typing := newEventBucket(typingRate, typingBurst, nil)
-		n.on(s, "join", n.join)
-		n.on(s, "leave", n.leave)
-		n.on(s, "message", n.message)
-		n.on(s, "history", n.history)
-		n.on(s, "rooms", n.rooms)
-		n.on(s, "users", n.users)
-		s.On("typing", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
-			n.typing(s, args, ack, typing)
-		})
 	})
+	n.on(nsp, "auth:refresh", n.refreshHandler)
+	n.on(nsp, "join", n.join)
+	n.on(nsp, "leave", n.leave)
+	n.on(nsp, "message", n.message)
+	n.on(nsp, "history", n.history)
+	n.on(nsp, "rooms", n.rooms)
+	n.on(nsp, "users", n.users)
+	nsp.On("typing", n.typing)
 }
 
 // restoreRooms counts a socket that came back through connection state
@@ -322,8 +321,9 @@ func (n *namespaces) history(s *socketio.Socket, c identity.Claims, args socketi
 
 // typing relays a volatile `typing` to the room's other members. It has no
 // answer on success; events over the per-socket typing rate are dropped.
-func (n *namespaces) typing(s *socketio.Socket, args socketio.Args, ack socketio.Ack, b *eventBucket) {
+func (n *namespaces) typing(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
 	c, _ := middleware.ClaimsOf(s)
+	cs := connOf(s)
 	var p struct {
 		Room string `json:"room"`
 	}
@@ -333,7 +333,7 @@ func (n *namespaces) typing(s *socketio.Socket, args socketio.Args, ack socketio
 		}
 		return
 	}
-	if !b.allow() {
+	if cs == nil || !cs.rate.typingBucket().allow() {
 		return
 	}
 	_ = s.To(p.Room).Volatile().Emit("typing", typingOut{Room: p.Room, From: UserRef{ID: c.UserID, Name: c.Name}})

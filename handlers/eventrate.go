@@ -9,8 +9,9 @@ import (
 )
 
 // eventBucket is a token bucket: rate tokens per second, at most burst.
-// One is made per socket; it is safe for concurrent use, although the
-// engine calls it from the socket's read loop only.
+// A socket makes its own on first use (rateState); it is safe for
+// concurrent use, although the engine calls it from the socket's read
+// loop only.
 type eventBucket struct {
 	rate  float64
 	burst float64
@@ -45,32 +46,63 @@ func (b *eventBucket) allow() bool {
 // errRateLimited drops an event over the socket's rate.
 var errRateLimited = apierr.New(apierr.RateLimited)
 
-// rateLimit returns the packet middleware that drops events beyond rate
-// per second (burst at once): an event with an ack gets rate_limited, one
-// without is dropped silently; nothing is queued. A socket that keeps
-// flooding — refused events exhaust a second bucket of the same rate and
-// burst, so about twice the rate sustained — is disconnected ("io server
-// disconnect"). Each refusal calls observe with flood false, the cut-off
-// with flood true. rate <= 0 disables it.
-func rateLimit(rate float64, burst int, observe func(s *socketio.Socket, flood bool)) socketio.PacketMiddleware {
-	if rate <= 0 {
+// rateState is a socket's event rate buckets (conn.event) and its typing
+// bucket, each made on first use: a socket that sends nothing has none.
+type rateState struct {
+	mu               sync.Mutex
+	allowed, strikes *eventBucket
+	typing           *eventBucket
+}
+
+// events returns the socket's event buckets, made with rate and burst.
+func (r *rateState) events(rate float64, burst int) (allowed, strikes *eventBucket) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.allowed == nil {
+		r.allowed = newEventBucket(rate, max(burst, 1), nil)
+		r.strikes = newEventBucket(rate, max(burst, 1), nil)
+	}
+	return r.allowed, r.strikes
+}
+
+// typingBucket returns the socket's typing bucket (typingRate, typingBurst).
+func (r *rateState) typingBucket() *eventBucket {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.typing == nil {
+		r.typing = newEventBucket(typingRate, typingBurst, nil)
+	}
+	return r.typing
+}
+
+// event is the socket's first packet middleware (limit installs it, so
+// refused events cost nothing else): it counts the event, then drops it
+// when it is beyond EventRate per second (EventBurst at once): an event
+// with an ack gets rate_limited, one without is dropped silently; nothing
+// is queued. A socket that keeps flooding — refused events exhaust a
+// second bucket of the same rate and burst, so about twice the rate
+// sustained — is disconnected ("io server disconnect"). EventRate <= 0
+// disables the limit.
+func (c *conn) event(s *socketio.Socket, _ string, _ socketio.Args, ack socketio.Ack) error {
+	n := c.n
+	nsp := s.Namespace().Name()
+	n.Observer.EventIn(nsp)
+	if n.EventRate <= 0 {
 		return nil
 	}
-	allowed := newEventBucket(rate, max(burst, 1), nil)
-	strikes := newEventBucket(rate, max(burst, 1), nil)
-	return func(s *socketio.Socket, _ string, _ socketio.Args, ack socketio.Ack) error {
-		if allowed.allow() {
-			return nil
-		}
-		if !strikes.allow() {
-			observe(s, true)
-			s.Disconnect(false)
-			return errRateLimited
-		}
-		observe(s, false)
-		if ack != nil {
-			_ = ack(apierr.Ack(apierr.RateLimited))
-		}
+	allowed, strikes := c.rate.events(n.EventRate, n.EventBurst)
+	if allowed.allow() {
+		return nil
+	}
+	if !strikes.allow() {
+		n.Observer.FloodDisconnect(nsp)
+		n.log().Warn("socket flooding: disconnected", "nsp", nsp, "sid", s.LogID())
+		s.Disconnect(false)
 		return errRateLimited
 	}
+	n.Observer.RateLimited(nsp)
+	if ack != nil {
+		_ = ack(apierr.Ack(apierr.RateLimited))
+	}
+	return errRateLimited
 }

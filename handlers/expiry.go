@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -33,48 +32,81 @@ func expiringAt(issued, expires, now time.Time) time.Time {
 
 // lifetime ends a socket's authority with its credential: auth:expiring
 // before exp, auth:expired and a disconnect ("io server disconnect") at
-// exp plus the grace, unless auth:refresh moved exp (reset).
+// exp plus the grace, unless auth:refresh moved exp (reset). One timer
+// serves both steps: it is armed for the warning, then re-armed for the
+// end.
 type lifetime struct {
-	n   *namespaces
-	s   *socketio.Socket
-	log *slog.Logger
-
-	mu        sync.Mutex
-	warn, end *time.Timer
-	expires   time.Time
+	mu      sync.Mutex
+	timer   *time.Timer
+	warnAt  time.Time // zero once warned
+	expires time.Time // zero: no expiry
 }
 
-// reset arms the timers for c's expiry (none when it has no exp).
-func (l *lifetime) reset(c identity.Claims) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.stopLocked()
-	l.expires = c.Expires
-	if c.Expires.IsZero() {
+// reset arms the timer for c's expiry (none when it has no exp).
+func (c *conn) reset(cl identity.Claims) {
+	c.lifetime.mu.Lock()
+	defer c.lifetime.mu.Unlock()
+	c.expires = cl.Expires
+	if cl.Expires.IsZero() {
+		c.warnAt = time.Time{}
+		if c.timer != nil {
+			c.timer.Stop()
+		}
 		return
 	}
-	payload := ok{"expiresAt": c.Expires.UnixMilli()}
-	l.warn = time.AfterFunc(time.Until(expiringAt(c.IssuedAt, c.Expires, time.Now())), func() {
-		_ = l.s.Emit("auth:expiring", payload)
-	})
-	l.end = time.AfterFunc(time.Until(c.Expires)+l.n.ExpiryGrace, func() {
-		l.log.Info("credential expired")
-		l.n.Observer.CredentialExpired()
-		_ = l.s.Emit("auth:expired", payload)
-		l.s.Disconnect(false)
-	})
+	c.warnAt = expiringAt(cl.IssuedAt, cl.Expires, time.Now())
+	c.armLocked(c.warnAt)
 }
 
-func (l *lifetime) stop() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.stopLocked()
+// armLocked makes the timer fire at t (at once when t is past).
+func (c *conn) armLocked(t time.Time) {
+	if c.timer == nil {
+		c.timer = time.AfterFunc(time.Until(t), c.expiry)
+		return
+	}
+	c.timer.Reset(time.Until(t))
 }
 
-func (l *lifetime) stopLocked() {
-	if l.warn != nil {
-		l.warn.Stop()
-		l.end.Stop()
+// expiry runs when the timer fires: it warns, or ends the socket, when
+// that step is due; a fire that a reset made early re-arms the timer.
+func (c *conn) expiry() {
+	c.lifetime.mu.Lock()
+	if c.expires.IsZero() {
+		c.lifetime.mu.Unlock()
+		return
+	}
+	payload := ok{"expiresAt": c.expires.UnixMilli()}
+	now, end := time.Now(), c.expires.Add(c.n.ExpiryGrace)
+	switch {
+	case !c.warnAt.IsZero() && !now.Before(c.warnAt):
+		c.warnAt = time.Time{}
+		c.armLocked(end)
+		c.lifetime.mu.Unlock()
+		_ = c.s.Emit("auth:expiring", payload)
+	case c.warnAt.IsZero() && !now.Before(end):
+		c.expires = time.Time{}
+		c.lifetime.mu.Unlock()
+		c.logInfo("credential expired")
+		c.n.Observer.CredentialExpired()
+		_ = c.s.Emit("auth:expired", payload)
+		c.s.Disconnect(false)
+	default: // early: reset moved the step since the timer was armed
+		if c.warnAt.IsZero() {
+			c.armLocked(end)
+		} else {
+			c.armLocked(c.warnAt)
+		}
+		c.lifetime.mu.Unlock()
+	}
+}
+
+// stop disarms the timer for good.
+func (c *conn) stop() {
+	c.lifetime.mu.Lock()
+	defer c.lifetime.mu.Unlock()
+	c.expires = time.Time{}
+	if c.timer != nil {
+		c.timer.Stop()
 	}
 }
 
@@ -82,7 +114,11 @@ func (l *lifetime) stopLocked() {
 // one and must name the same user; its claims replace the socket's, the
 // expiry timers restart, and rooms the new claims no longer allow are left
 // at once (listed in the ack as left).
-func (n *namespaces) refresh(s *socketio.Socket, c identity.Claims, args socketio.Args, key string, life *lifetime) (any, error) {
+func (n *namespaces) refresh(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
+	cs := connOf(s)
+	if cs == nil || cs.key == "" { // not admitted (cannot happen: Auth ran)
+		return nil, apierr.New(apierr.Unauthenticated)
+	}
 	var p struct {
 		Token *string `json:"token"`
 	}
@@ -105,12 +141,12 @@ func (n *namespaces) refresh(s *socketio.Socket, c identity.Claims, args socketi
 	if s.Namespace().Name() == "/admin" && !nc.HasRole(rooms.AdminRole) {
 		return nil, apierr.New(apierr.Forbidden)
 	}
-	if !n.Sockets.Add(k, key, nc.UserID, nc.Name, nc.TokenID, nc.SessionID, func() { s.Disconnect(false) }) {
+	if !n.Sockets.Add(k, cs.key, nc.UserID, nc.Name, nc.TokenID, nc.SessionID, func() { s.Disconnect(false) }) {
 		n.refusedLate(s, nc, "auth:refresh")
 		return nil, apierr.New(apierr.Revoked)
 	}
 	middleware.SetClaims(s, nc)
-	life.reset(nc)
+	cs.reset(nc)
 	left := []string{}
 	for _, room := range s.Rooms() {
 		if room == s.ID() || room == userRoom(nc.UserID) || n.Rooms.CanJoin(nc, room) == nil {

@@ -74,8 +74,6 @@ func (n *namespaces) setupNotifications(nsp *socketio.Namespace) {
 		if err := s.Join(userRoom(c.UserID)); err != nil {
 			n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 		}
-		n.on(s, "read", n.markRead)
-		n.on(s, "list", n.listNotifications)
 		ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
 		defer cancel()
 		unread, err := n.Inbox.Unread(ctx, c.UserID, maxUnread)
@@ -85,6 +83,9 @@ func (n *namespaces) setupNotifications(nsp *socketio.Namespace) {
 		}
 		_ = s.Emit("unread", notificationOuts(unread))
 	})
+	n.on(nsp, "auth:refresh", n.refreshHandler)
+	n.on(nsp, "read", n.markRead)
+	n.on(nsp, "list", n.listNotifications)
 }
 
 func (n *namespaces) markRead(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {

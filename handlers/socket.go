@@ -92,11 +92,12 @@ type namespaces struct {
 
 func (n *namespaces) log() *slog.Logger { return orDiscard(n.Log) }
 
-// on registers an event handler behind the authentication guard: a socket
-// without claims gets ack unauthenticated and the handler does not run.
-// Errors become catalogue acks; unexpected ones are logged as internal.
-func (n *namespaces) on(s *socketio.Socket, event string, h handlerFunc) {
-	s.On(event, func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+// on registers, once for every socket of nsp, an event handler behind the
+// authentication guard: a socket without claims gets ack unauthenticated
+// and the handler does not run. Errors become catalogue acks; unexpected
+// ones are logged as internal.
+func (n *namespaces) on(nsp *socketio.Namespace, event string, h handlerFunc) {
+	nsp.On(event, func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
 		var res any
 		if c, ok := middleware.ClaimsOf(s); !ok {
 			res = apierr.Ack(apierr.Unauthenticated)
@@ -142,55 +143,65 @@ func (n *namespaces) socketCap(s *socketio.Socket) error {
 // login was logged out, revoked or kicked since k was taken, before c was
 // verified.
 func (n *namespaces) admit(s *socketio.Socket, c identity.Claims, k *Ticket) bool {
+	cs := connOf(s)
 	key := s.Namespace().Name() + "#" + s.ID()
-	if !n.Sockets.Add(k, key, c.UserID, c.Name, c.TokenID, c.SessionID, func() { s.Disconnect(false) }) {
+	if cs == nil || !n.Sockets.Add(k, key, c.UserID, c.Name, c.TokenID, c.SessionID, cs.disconnect) {
 		n.refusedLate(s, c, "socket")
 		n.Observer.ConnectRefused(string(apierr.Revoked))
 		return false
 	}
+	cs.key = key
 	// Other nodes' FetchSockets name the user by it (/admin online).
 	s.SetData(&socketUser{ID: c.UserID, Name: c.Name})
-	log := n.log().With("nsp", s.Namespace().Name(), "sid", s.LogID(), "user", c.UserID)
-	log.Info("socket connected", "transport", s.Transport(), "recovered", s.Recovered())
+	n.log().Info("socket connected", "nsp", s.Namespace().Name(), "sid", s.LogID(), "user", c.UserID,
+		"transport", s.Transport(), "recovered", s.Recovered())
 	n.trackOnline(c, true)
-	life := &lifetime{n: n, s: s, log: log}
-	life.reset(c)
-	n.on(s, "auth:refresh", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
-		res, err := n.refresh(s, c, args, key, life)
-		result := "ok"
-		if err != nil {
-			result = string(apierr.CodeOf(err))
-		}
-		n.Observer.TokenRefresh(result)
-		return res, err
-	})
-	s.OnDisconnect(func(reason socketio.DisconnectReason) {
-		log.Info("socket disconnected", "reason", string(reason))
-		life.stop()
-		n.Sockets.Remove(key)
-		n.trackOnline(c, false)
-	})
+	cs.reset(c)
+	s.OnDisconnect(cs.disconnected)
 	return true
 }
 
-// limit installs the socket's event rate limit (the first packet
-// middleware, so refused events cost nothing else).
-func (n *namespaces) limit(s *socketio.Socket) {
-	nsp := s.Namespace().Name()
-	s.Use(func(*socketio.Socket, string, socketio.Args, socketio.Ack) error {
-		n.Observer.EventIn(nsp)
-		return nil
-	})
-	limited := func(s *socketio.Socket, flood bool) {
-		if !flood {
-			n.Observer.RateLimited(nsp)
-			return
-		}
-		n.Observer.FloodDisconnect(nsp)
-		n.log().Warn("socket flooding: disconnected", "nsp", nsp, "sid", s.LogID())
+// disconnect ends the socket ("io server disconnect"): the Tracker's
+// sweeps call it.
+func (c *conn) disconnect() { c.s.Disconnect(false) }
+
+// disconnected is an admitted socket's end: its expiry timer stops, the
+// Tracker and the shared presence forget it, and on /chat its rooms hear
+// it leave.
+func (c *conn) disconnected(reason socketio.DisconnectReason) {
+	n, s := c.n, c.s
+	cl, _ := middleware.ClaimsOf(s)
+	c.logInfo("socket disconnected", "reason", string(reason))
+	c.stop()
+	n.Sockets.Remove(c.key)
+	n.trackOnline(cl, false)
+	if s.Namespace().Name() == chatNamespace {
+		n.leftAll(s.Namespace(), s.ID(), cl)
 	}
-	if mw := rateLimit(n.EventRate, n.EventBurst, limited); mw != nil {
-		s.Use(mw)
+}
+
+// logInfo logs msg at info with the socket's namespace, id and user.
+func (c *conn) logInfo(msg string, args ...any) {
+	cl, _ := middleware.ClaimsOf(c.s)
+	c.n.log().Info(msg, append([]any{"nsp", c.s.Namespace().Name(), "sid", c.s.LogID(), "user", cl.UserID}, args...)...)
+}
+
+// refreshHandler is auth:refresh on every namespace (see refresh).
+func (n *namespaces) refreshHandler(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
+	res, err := n.refresh(s, c, args)
+	result := "ok"
+	if err != nil {
+		result = string(apierr.CodeOf(err))
+	}
+	n.Observer.TokenRefresh(result)
+	return res, err
+}
+
+// limit installs the socket's event rate limit (the first packet
+// middleware, so refused events cost nothing else; see conn.event).
+func (n *namespaces) limit(s *socketio.Socket) {
+	if cs := connOf(s); cs != nil {
+		s.Use(cs.event)
 	}
 }
 
@@ -216,11 +227,12 @@ func newID() string {
 // setupRoot wires `/`: join user:<sub>, whoami, and in authenticate-after-
 // connect mode the authenticate event and its deadline.
 func (n *namespaces) setupRoot(nsp *socketio.Namespace) {
+	n.on(nsp, "whoami", func(_ *socketio.Socket, c identity.Claims, _ socketio.Args) (any, error) {
+		return okAck(ok{"user": UserOf(c)}), nil
+	})
+	n.on(nsp, "auth:refresh", n.refreshHandler)
 	nsp.OnConnection(func(s *socketio.Socket) {
 		n.limit(s)
-		n.on(s, "whoami", func(_ *socketio.Socket, c identity.Claims, _ socketio.Args) (any, error) {
-			return okAck(ok{"user": UserOf(c)}), nil
-		})
 		if c, ok := middleware.ClaimsOf(s); ok {
 			if n.admitted(s, c) {
 				n.joinUserRoom(s, c)
@@ -321,50 +333,49 @@ func (n *namespaces) setupAdmin(nsp *socketio.Namespace) {
 	nsp.OnConnection(func(s *socketio.Socket) {
 		c, _ := middleware.ClaimsOf(s)
 		n.limit(s)
-		if !n.admitted(s, c) {
-			return
+		n.admitted(s, c)
+	})
+	n.on(nsp, "auth:refresh", n.refreshHandler)
+	n.on(nsp, "online", func(s *socketio.Socket, _ identity.Claims, _ socketio.Args) (any, error) {
+		return n.clusterOnline(s.Context())
+	})
+	n.on(nsp, "kick", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
+		var p struct {
+			User *string `json:"user"`
 		}
-		n.on(s, "online", func(s *socketio.Socket, _ identity.Claims, _ socketio.Args) (any, error) {
-			return n.clusterOnline(s.Context())
-		})
-		n.on(s, "kick", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
-			var p struct {
-				User *string `json:"user"`
-			}
-			if err := parseArg(args, 0, &p); err != nil || p.User == nil || *p.User == "" {
-				return nil, apierr.New(apierr.BadRequest)
-			}
-			// The other nodes' sockets are counted before the kick reaches them.
-			remote := n.fetchRemote(s.Context(), *p.User)
-			count := n.Sockets.DisconnectUser(*p.User) + remote.users[*p.User].Sockets
-			n.log().Info("kick", "by", c.UserID, "user", *p.User, "sockets", count)
-			return okAck(remote.addTo(ok{"sockets": count})), nil
-		})
-		n.on(s, "revoke", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
-			var p struct {
-				User *string `json:"user"`
-			}
-			if err := parseArg(args, 0, &p); err != nil || p.User == nil || *p.User == "" || len(*p.User) > 256 {
-				return nil, apierr.New(apierr.BadRequest)
-			}
-			if n.Revoker == nil {
-				return nil, errors.New("revoke: no revoker configured")
-			}
-			// The other nodes' sockets are counted first, so that the
-			// revocation is not held up by a slow node.
-			remote := n.fetchRemote(s.Context(), *p.User)
-			ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
-			defer cancel()
-			sessions, err := n.Revoker.RevokeUser(ctx, *p.User)
-			if err != nil {
-				return nil, err
-			}
-			// Revoked first, then disconnected: a reconnect (or a
-			// recovery) finds the credential revoked.
-			count := n.Sockets.DisconnectUser(*p.User) + remote.users[*p.User].Sockets
-			n.log().Info("revoke", "by", c.UserID, "user", *p.User, "sessions", sessions, "sockets", count)
-			return okAck(remote.addTo(ok{"sessions": sessions, "sockets": count})), nil
-		})
+		if err := parseArg(args, 0, &p); err != nil || p.User == nil || *p.User == "" {
+			return nil, apierr.New(apierr.BadRequest)
+		}
+		// The other nodes' sockets are counted before the kick reaches them.
+		remote := n.fetchRemote(s.Context(), *p.User)
+		count := n.Sockets.DisconnectUser(*p.User) + remote.users[*p.User].Sockets
+		n.log().Info("kick", "by", c.UserID, "user", *p.User, "sockets", count)
+		return okAck(remote.addTo(ok{"sockets": count})), nil
+	})
+	n.on(nsp, "revoke", func(s *socketio.Socket, c identity.Claims, args socketio.Args) (any, error) {
+		var p struct {
+			User *string `json:"user"`
+		}
+		if err := parseArg(args, 0, &p); err != nil || p.User == nil || *p.User == "" || len(*p.User) > 256 {
+			return nil, apierr.New(apierr.BadRequest)
+		}
+		if n.Revoker == nil {
+			return nil, errors.New("revoke: no revoker configured")
+		}
+		// The other nodes' sockets are counted first, so that the
+		// revocation is not held up by a slow node.
+		remote := n.fetchRemote(s.Context(), *p.User)
+		ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
+		defer cancel()
+		sessions, err := n.Revoker.RevokeUser(ctx, *p.User)
+		if err != nil {
+			return nil, err
+		}
+		// Revoked first, then disconnected: a reconnect (or a
+		// recovery) finds the credential revoked.
+		count := n.Sockets.DisconnectUser(*p.User) + remote.users[*p.User].Sockets
+		n.log().Info("revoke", "by", c.UserID, "user", *p.User, "sessions", sessions, "sockets", count)
+		return okAck(remote.addTo(ok{"sessions": sessions, "sockets": count})), nil
 	})
 }
 

@@ -47,11 +47,14 @@ type Tracker struct {
 	peers   atomic.Pointer[func(event string, args ...any)]
 	mu      sync.Mutex
 	sockets map[string]tracked // socket key → entry
-	byUser  map[string]map[string]struct{}
-	byToken map[string]map[string]struct{}
+	// byUser, byToken and bySession list the socket keys of each user,
+	// token and session: a few each (MaxSocketsPerUser), so a slice,
+	// much smaller than a set per name, which every idle socket paid.
+	byUser  map[string][]string
+	byToken map[string][]string
 	// bySession is keyed by sessionKey(session id): the raw id is the
 	// cookie's secret, and the key also travels between nodes.
-	bySession map[string]map[string]struct{}
+	bySession map[string][]string
 
 	// gen counts the sweeps. pending counts the unspent tickets by the
 	// gen they were taken at. sweptUser, sweptToken and sweptSession hold
@@ -93,9 +96,9 @@ type tracked struct {
 func NewTracker() *Tracker {
 	return &Tracker{
 		sockets:   make(map[string]tracked),
-		byUser:    make(map[string]map[string]struct{}),
-		byToken:   make(map[string]map[string]struct{}),
-		bySession: make(map[string]map[string]struct{}),
+		byUser:    make(map[string][]string),
+		byToken:   make(map[string][]string),
+		bySession: make(map[string][]string),
 		pending:   make(map[uint64]int),
 		sweptUser: make(map[string]uint64), sweptToken: make(map[string]uint64), sweptSession: make(map[string]uint64),
 	}
@@ -238,7 +241,7 @@ func (t *Tracker) DisconnectUser(userID string) int {
 func (t *Tracker) disconnectUser(userID string) int {
 	return t.sweep(func() []string {
 		t.markLocked(t.sweptUser, userID)
-		return keys(t.byUser[userID])
+		return slices.Clone(t.byUser[userID])
 	})
 }
 
@@ -256,8 +259,8 @@ func (t *Tracker) disconnectCredential(tokenID, skey string) int {
 	return t.sweep(func() []string {
 		t.markLocked(t.sweptToken, tokenID)
 		t.markLocked(t.sweptSession, skey)
-		ks := keys(t.byToken[tokenID])
-		for k := range t.bySession[skey] {
+		ks := slices.Clone(t.byToken[tokenID])
+		for _, k := range t.bySession[skey] {
 			if !slices.Contains(ks, k) {
 				ks = append(ks, k)
 			}
@@ -329,7 +332,7 @@ func (t *Tracker) Online() []OnlineUser {
 	out := make([]OnlineUser, 0, len(t.byUser))
 	for id, ks := range t.byUser {
 		u := OnlineUser{ID: id}
-		for k := range ks {
+		for _, k := range ks {
 			if e := t.sockets[k]; !e.uncounted {
 				u.Name = e.name
 				u.Sockets++
@@ -349,7 +352,7 @@ func (t *Tracker) Online() []OnlineUser {
 func (t *Tracker) Name(userID string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for k := range t.byUser[userID] {
+	for _, k := range t.byUser[userID] {
 		if name := t.sockets[k].name; name != "" {
 			return name
 		}
@@ -363,7 +366,7 @@ func (t *Tracker) UserSocketsIn(userID, nsp string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
-	for k := range t.byUser[userID] {
+	for _, k := range t.byUser[userID] {
 		if strings.HasPrefix(k, nsp+"#") {
 			n++
 		}
@@ -377,7 +380,7 @@ func (t *Tracker) UserSockets(userID string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
-	for k := range t.byUser[userID] {
+	for _, k := range t.byUser[userID] {
 		if !t.sockets[k].uncounted {
 			n++
 		}
@@ -392,31 +395,23 @@ func (t *Tracker) Len() int {
 	return len(t.sockets)
 }
 
-func index(m map[string]map[string]struct{}, k, key string) {
-	if k == "" {
-		return
-	}
-	s := m[k]
-	if s == nil {
-		s = make(map[string]struct{})
-		m[k] = s
-	}
-	s[key] = struct{}{}
-}
-
-func unindex(m map[string]map[string]struct{}, k, key string) {
-	if s := m[k]; s != nil {
-		delete(s, key)
-		if len(s) == 0 {
-			delete(m, k)
-		}
+// index adds key to the keys of k (none for an empty k); the caller
+// removed key first, so it is not there yet.
+func index(m map[string][]string, k, key string) {
+	if k != "" {
+		m[k] = append(m[k], key)
 	}
 }
 
-func keys(s map[string]struct{}) []string {
-	out := make([]string, 0, len(s))
-	for k := range s {
-		out = append(out, k)
+// unindex removes key from the keys of k, and k when none are left.
+func unindex(m map[string][]string, k, key string) {
+	ks := m[k]
+	i := slices.Index(ks, key)
+	switch {
+	case i < 0:
+	case len(ks) == 1:
+		delete(m, k)
+	default:
+		m[k] = slices.Delete(ks, i, i+1)
 	}
-	return out
 }
