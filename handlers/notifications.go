@@ -74,7 +74,10 @@ func (n *namespaces) setupNotifications(nsp *socketio.Namespace) {
 		if err := s.Join(userRoom(c.UserID)); err != nil {
 			n.log().Error("join personal room", "sid", s.LogID(), "err", err)
 		}
-		ctx, cancel := context.WithTimeout(s.Context(), storeTimeout)
+		// Not derived from s.Context(): that would leave a child map and a
+		// Done channel on every socket's context for its life; the read
+		// is bounded by storeTimeout instead of the socket's end.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.Context()), storeTimeout)
 		defer cancel()
 		unread, err := n.Inbox.Unread(ctx, c.UserID, maxUnread)
 		if err != nil {

@@ -144,8 +144,14 @@ func (n *namespaces) socketCap(s *socketio.Socket) error {
 // verified.
 func (n *namespaces) admit(s *socketio.Socket, c identity.Claims, k *Ticket) bool {
 	cs := connOf(s)
+	if cs == nil {
+		k.Release()
+		return false
+	}
+	// The ticket is spent by Add, whatever it answers.
+	defer cs.spent()
 	key := s.Namespace().Name() + "#" + s.ID()
-	if cs == nil || !n.Sockets.Add(k, key, c.UserID, c.Name, c.TokenID, c.SessionID, cs.disconnect) {
+	if !n.Sockets.Add(k, key, c.UserID, c.Name, c.TokenID, c.SessionID, cs.disconnect) {
 		n.refusedLate(s, c, "socket")
 		n.Observer.ConnectRefused(string(apierr.Revoked))
 		return false
@@ -240,7 +246,9 @@ func (n *namespaces) setupRoot(nsp *socketio.Namespace) {
 			return
 		}
 		// authenticate takes a ticket of its own.
-		admissionOf(s).Release()
+		if cs := connOf(s); cs != nil {
+			cs.spent()
+		}
 		n.awaitAuthenticate(s)
 	})
 }
@@ -418,30 +426,21 @@ func Namespaces(io *socketio.Server, d SocketDeps) {
 	root.OnServerSideEmit(func(event string, args socketio.Args, _ socketio.Ack) { d.Sockets.OnPeerEvent(event, args) })
 	rootOpts := d.Auth
 	rootOpts.Anonymous = d.AuthAfterConnect
-	// admission comes first in every namespace: its ticket must be taken
+	// admission runs first in every namespace: its ticket must be taken
 	// before Auth verifies the credential.
-	root.Use(n.admission)
-	root.Use(counted(d.Observer, middleware.Auth(d.Log, d.Verifier, rootOpts)))
-	root.Use(socketCap)
+	root.Use(n.admission(counted(d.Observer, middleware.Auth(d.Log, d.Verifier, rootOpts)), socketCap))
 	n.setupRoot(root)
 
 	chat := io.Of(chatNamespace)
-	chat.Use(n.admission)
-	chat.Use(strict)
-	chat.Use(socketCap)
+	chat.Use(n.admission(strict, socketCap))
 	n.setupChat(chat)
 
 	notes := io.Of(NotificationsNamespace)
-	notes.Use(n.admission)
-	notes.Use(strict)
-	notes.Use(socketCap)
+	notes.Use(n.admission(strict, socketCap))
 	n.setupNotifications(notes)
 
 	admin := io.Of("/admin")
-	admin.Use(n.admission)
-	admin.Use(strict)
-	admin.Use(counted(d.Observer, middleware.RequireRole("admin")))
-	admin.Use(socketCap)
+	admin.Use(n.admission(strict, counted(d.Observer, middleware.RequireRole("admin")), socketCap))
 	n.setupAdmin(admin)
 	n.nsps = []*socketio.Namespace{root, chat, notes, admin}
 }
