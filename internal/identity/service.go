@@ -132,26 +132,35 @@ func (id *Service) Refresh(ctx context.Context, c Claims) (LoginResult, error) {
 	return LoginResult{Token: token, ExpiresAt: claims.ExpiresAt, SessionID: s.ID, SessionExpiresAt: s.ExpiresAt, Claims: claimsOf(claims)}, nil
 }
 
-// VerifyToken verifies signature, algorithm, exp, iss and aud and the jti
-// revocation (auth, asking the store). The server's own tokens (signed
-// with its secret and carrying a sid: Login and Refresh always set one)
-// are then only as good as what stands behind them:
+// VerifyToken verifies signature, algorithm, exp, iss and aud (auth). The
+// server's own tokens (signed with its secret and carrying a sid: Login
+// and Refresh always set one) are then only as good as what stands behind
+// them:
 //   - the sid must name a live session (a missing one is revoked: the row
 //     is purged some time after a logout or revoke, and the token must not
 //     come back to life then), of the token's own sub (else invalid_token);
 //   - the user must still exist (a deleted user is revoked).
 //
+// The session's check stands for the jti revocation of these tokens,
+// which is not looked up (one store query less per connect): a jti is
+// only ever revoked together with, and after, the session its token
+// names (Revoke, and the store's RevokeSession and RevokeUserSessions),
+// so a revoked jti always has a revoked or missing session.
+//
 // Tokens minted elsewhere (verified with the configured public key, or
 // signed with the shared secret without a sid, for users this server may
-// not store) name no session of ours: only their jti revocation applies.
-// auth's sentinel errors map onto apierr; anything else (a failing store)
-// is returned as is and becomes internal.
+// not store) name no session of ours: their jti revocation is looked up,
+// and only it applies. auth's sentinel errors map onto apierr; anything
+// else (a failing store) is returned as is and becomes internal.
 func (id *Service) VerifyToken(ctx context.Context, token string) (Claims, error) {
-	ac, err := id.verifier.Verify(ctx, token)
+	ac, err := id.verifier.VerifySigned(ctx, token)
 	if err != nil {
 		return Claims{}, authError(err)
 	}
 	if ac.External || ac.SessionID == "" {
+		if err := id.verifier.Revoked(ctx, ac); err != nil {
+			return Claims{}, authError(err)
+		}
 		return claimsOf(ac), nil
 	}
 	s, err := id.st.Session(ctx, ac.SessionID)
@@ -209,7 +218,9 @@ func (id *Service) VerifySession(ctx context.Context, sid string) (Claims, error
 
 // Revoke revokes the session (which also revokes its token's jti) and the
 // presented token's jti until its exp. An unknown session (a token minted
-// elsewhere) is not an error.
+// elsewhere) is not an error. The session is revoked first, and a failure
+// there revokes no jti: VerifyToken relies on a revoked jti of a token
+// with a session always having that session revoked (or gone).
 func (id *Service) Revoke(ctx context.Context, c Claims) error {
 	if c.SessionID != "" {
 		if err := id.st.RevokeSession(ctx, c.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {

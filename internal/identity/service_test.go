@@ -205,3 +205,77 @@ func TestIdentityTokenNeedsItsSessionAndUser(t *testing.T) {
 		t.Fatalf("sessionless token: %v", err)
 	}
 }
+
+// countedRevocations counts the jti lookups.
+type countedRevocations struct {
+	auth.Revocations
+	n int
+}
+
+func (c *countedRevocations) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	c.n++
+	return c.Revocations.IsRevoked(ctx, jti)
+}
+
+// TestIdentityJTILookupOnlyWithoutSession: a token of a login is checked
+// against its session and user, not its jti (a revoked jti always comes
+// with its session revoked, so the lookup adds nothing and costs a query
+// per connect), and it is refused once logged out; a token signed with
+// the secret but without a session is looked up by jti, and refused
+// revoked once its jti is.
+func TestIdentityJTILookupOnlyWithoutSession(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := store.SeedDemo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("identity-test-secret-0123456789abcdef")
+	iss, err := auth.NewIssuer(secret, time.Minute, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := &countedRevocations{Revocations: st}
+	ver, err := auth.NewVerifier(auth.VerifierConfig{Secret: secret, Revocations: revs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := New(Config{Store: st, Issuer: iss, Verifier: ver})
+
+	res, err := id.Login(ctx, "alice", "alice-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := id.VerifyToken(ctx, res.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if revs.n != 0 {
+		t.Errorf("%d jti lookups for a token with a session, want 0", revs.n)
+	}
+	if err := id.Revoke(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	_, err = id.VerifyToken(ctx, res.Token)
+	wantCode(t, err, apierr.Revoked)
+
+	bare, bc, err := iss.Issue(auth.User{ID: "bob", Name: "Bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs.n = 0
+	if _, err := id.VerifyToken(ctx, bare); err != nil {
+		t.Fatal(err)
+	}
+	if revs.n != 1 {
+		t.Errorf("%d jti lookups for a token without a session, want 1", revs.n)
+	}
+	if err := st.RevokeJTI(ctx, bc.ID, bc.ExpiresAt); err != nil {
+		t.Fatal(err)
+	}
+	_, err = id.VerifyToken(ctx, bare)
+	wantCode(t, err, apierr.Revoked)
+}
