@@ -134,6 +134,35 @@ func (c *Credentials) Find(auth json.RawMessage, r *http.Request) (string, Sourc
 // is false when the payload is not an object or token is not a non-empty
 // string.
 func AuthPayloadToken(raw json.RawMessage) (token string, present, ok bool) {
+	if token, ok := plainTokenPayload(raw); ok {
+		return token, true, true
+	}
+	return authPayloadTokenJSON(raw)
+}
+
+// plainTokenPayload reads the payload every client sends,
+// {"token":"<JWS>"} exactly (JSON.stringify of {token}), without a JSON
+// decoder, which spent about 10 µs of a connect scanning the token twice.
+// ok is false for any other payload (whitespace, other keys, escapes, any
+// byte outside base64url and '.'), which authPayloadTokenJSON then reads:
+// where ok is true, both give the same token.
+func plainTokenPayload(raw []byte) (string, bool) {
+	const prefix, suffix = `{"token":"`, `"}`
+	if len(raw) <= len(prefix)+len(suffix) || len(raw) > 2*MaxTokenLen ||
+		!bytes.HasPrefix(raw, []byte(prefix)) || !bytes.HasSuffix(raw, []byte(suffix)) {
+		return "", false
+	}
+	tok := raw[len(prefix) : len(raw)-len(suffix)]
+	for _, c := range tok {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return "", false
+		}
+	}
+	return string(tok), true
+}
+
+// authPayloadTokenJSON is AuthPayloadToken for any payload.
+func authPayloadTokenJSON(raw json.RawMessage) (token string, present, ok bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return "", false, true
