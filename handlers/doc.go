@@ -10,5 +10,9 @@
 // is released). A connect takes a Tracker ticket before its credential is
 // verified (the admission middleware, first in every namespace) and is
 // registered only if no logout, revoke or kick named its login since: the
-// ordering argument is on Tracker. Client-facing errors come only from package apierr.
+// ordering argument is on Tracker. Event handlers are registered once per
+// namespace (socketio.Namespace.On); what one socket holds is its claims
+// and its conn (admission.go), built to stay small for idle sockets:
+// cmd/server's BenchmarkIdleChatMemory measures it. Client-facing errors
+// come only from package apierr.
 package handlers
