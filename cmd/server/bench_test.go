@@ -37,7 +37,11 @@ import (
 // speaking just enough WebSocket to send CONNECT, so their own cost is a
 // net.Conn each (included in B/socket: the figures are upper bounds).
 //
-//	go test -run '^$' -bench 'IdleChat|AuthenticatedHandshake' -benchtime 1x ./cmd/server/
+//	go test -run '^$' -bench IdleChat -benchtime 1x ./cmd/server/
+//	go test -run '^$' -bench AuthenticatedHandshake -benchtime 4000x ./cmd/server/
+//
+// Profiles: -memprofilerate 1024 -idleprofile heap.out (the heap while the
+// idle sockets are connected), -cpuprofile cpu.out for the handshakes.
 
 // idleProfile, when set, is where idleChatMemory writes a heap profile
 // while its sockets are connected (-memprofile is written after they
