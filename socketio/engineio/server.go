@@ -72,6 +72,7 @@ type Server struct {
 	sidPrefix string
 	live      atomic.Int64
 	burst     burstTracker
+	idle      idlePoller // waits for idle WebSockets to be readable
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -101,6 +102,7 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 		track:     newTracker(),
 		sessions:  make(map[string]*Session),
 	}
+	srv.idle.srv = srv
 	if cfg.SIDPrefix != "" {
 		srv.sidPrefix = cfg.SIDPrefix + "."
 	}
@@ -291,7 +293,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 		return
 	}
 	srv.track.add()
-	go s.readWS(c, false)
+	go s.readWS(c, false, false)
 }
 
 // openSession registers a new session, queues its open packet, starts its heartbeat and

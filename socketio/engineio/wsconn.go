@@ -21,6 +21,10 @@ type wsConn struct {
 	*websocket.Conn
 	br *bufio.Reader
 	rc syscall.RawConn // nil: no idle parking (not a socket, or an OS without peek)
+	// slot and gone belong to the Server's idlePoller, under its lock: the socket's slot
+	// in the poller (0: none), and whether it is being closed (never parked again).
+	slot int32
+	gone bool
 }
 
 // upgradeWS upgrades r to a WebSocket whose read buffer is ours: gorilla reuses a
@@ -85,5 +89,5 @@ func (s *Session) parkWS(c *wsConn) {
 		return readable(fd)
 	})
 	s.srv.track.add()
-	s.readWS(c, false)
+	s.readWS(c, false, true)
 }
