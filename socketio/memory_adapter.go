@@ -4,12 +4,21 @@ import (
 	"context"
 	"sync"
 
+	"rtserver/socketio/internal/mapshrink"
 	"rtserver/socketio/parser"
 )
 
 // adapterShards is the number of lock shards of each MemoryAdapter map: joins and
 // broadcasts in different rooms rarely contend.
 const adapterShards = 32
+
+// shrinkMinPeak is the peak from which a map of sockets (Namespace.sockets) is rebuilt
+// once it empties to a quarter of it (see mapshrink); an adapter shard holds about
+// 1/adapterShards of the sockets, so its own threshold is that much lower.
+const (
+	shrinkMinPeak      = 1024
+	shardShrinkMinPeak = shrinkMinPeak / adapterShards
+)
 
 // MemoryAdapter is the single-node Adapter: room → sockets and socket → rooms maps,
 // each split into lock shards behind RWMutexes, and (with Config.Recovery) the
@@ -24,8 +33,26 @@ type MemoryAdapter struct {
 }
 
 type setShard struct {
-	mu sync.RWMutex
-	m  map[string]map[string]struct{}
+	mu   sync.RWMutex
+	m    map[string]map[string]struct{}
+	peak mapshrink.Peak // m is rebuilt after a burst
+}
+
+// setLocked returns the set of key, putting a new one (made with room for n when new) in the shard.
+func (sh *setShard) setLocked(key string, n int) map[string]struct{} {
+	set := sh.m[key]
+	if set == nil {
+		set = make(map[string]struct{}, n)
+		sh.m[key] = set
+		sh.peak.Grew(len(sh.m))
+	}
+	return set
+}
+
+// deleteLocked removes key from the shard.
+func (sh *setShard) deleteLocked(key string) {
+	delete(sh.m, key)
+	sh.m = mapshrink.Shrink(sh.m, &sh.peak, shardShrinkMinPeak)
 }
 
 // NewMemoryAdapter returns the memory adapter of the namespace h hosts (h is what
@@ -61,11 +88,7 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	observed := a.nsp != nil && len(a.nsp.srv.observing()) > 0
-	set := ss.m[id]
-	if set == nil {
-		set = make(map[string]struct{}, len(rooms))
-		ss.m[id] = set
-	}
+	set := ss.setLocked(id, len(rooms))
 	for _, r := range rooms {
 		if _, ok := set[r]; ok {
 			continue
@@ -76,12 +99,7 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 		}
 		rs := &a.rooms[shardOf(r)]
 		rs.mu.Lock()
-		m := rs.m[r]
-		if m == nil {
-			m = make(map[string]struct{}, 1)
-			rs.m[r] = m
-		}
-		m[id] = struct{}{}
+		rs.setLocked(r, 1)[id] = struct{}{}
 		rs.mu.Unlock()
 	}
 }
@@ -107,7 +125,7 @@ func (a *MemoryAdapter) delMember(room, id string) {
 	if m := rs.m[room]; m != nil {
 		delete(m, id)
 		if len(m) == 0 {
-			delete(rs.m, room)
+			rs.deleteLocked(room)
 		}
 	}
 	rs.mu.Unlock()
@@ -125,7 +143,7 @@ func (a *MemoryAdapter) DelAll(id string) {
 			left = append(left, r)
 		}
 	}
-	delete(ss.m, id)
+	ss.deleteLocked(id)
 	ss.mu.Unlock()
 	a.nsp.observeRooms(id, left, false)
 }
