@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 )
@@ -190,5 +191,10 @@ func (p *idlePoller) run(f *os.File, rc syscall.RawConn) {
 		}
 		p.mu.Unlock()
 		clear(evs[:n])
+		// The read loops just started run before the next batch, so when thousands of
+		// sockets are reported at once (a burst of clients closing) their goroutines
+		// end and are reused instead of all existing together: the runtime keeps the
+		// descriptor of every goroutine it ever ran at the same time.
+		runtime.Gosched()
 	}
 }
