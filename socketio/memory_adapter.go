@@ -34,15 +34,15 @@ type MemoryAdapter struct {
 
 type setShard struct {
 	mu   sync.RWMutex
-	m    map[string]map[string]struct{}
+	m    map[string]*members
 	peak mapshrink.Peak // m is rebuilt after a burst
 }
 
 // setLocked returns the set of key, putting a new one (made with room for n when new) in the shard.
-func (sh *setShard) setLocked(key string, n int) map[string]struct{} {
+func (sh *setShard) setLocked(key string, n int) *members {
 	set := sh.m[key]
 	if set == nil {
-		set = make(map[string]struct{}, n)
+		set = newMembers(n)
 		sh.m[key] = set
 		sh.peak.Grew(len(sh.m))
 	}
@@ -61,8 +61,8 @@ func NewMemoryAdapter(h AdapterHost) *MemoryAdapter {
 	n := hostNamespace(h)
 	a := &MemoryAdapter{nsp: n}
 	for i := range a.rooms {
-		a.rooms[i].m = make(map[string]map[string]struct{})
-		a.sids[i].m = make(map[string]map[string]struct{})
+		a.rooms[i].m = make(map[string]*members)
+		a.sids[i].m = make(map[string]*members)
 	}
 	if rc := n.recovery(); rc != nil {
 		a.store = newRecoveryStore(*rc)
@@ -90,16 +90,15 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	observed := a.nsp != nil && len(a.nsp.srv.observing()) > 0
 	set := ss.setLocked(id, len(rooms))
 	for _, r := range rooms {
-		if _, ok := set[r]; ok {
+		if !set.add(r) {
 			continue
 		}
-		set[r] = struct{}{}
 		if observed {
 			added = append(added, r)
 		}
 		rs := &a.rooms[shardOf(r)]
 		rs.mu.Lock()
-		rs.setLocked(r, 1)[id] = struct{}{}
+		rs.setLocked(r, 1).add(id)
 		rs.mu.Unlock()
 	}
 }
@@ -108,9 +107,9 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 func (a *MemoryAdapter) Del(id, room string) {
 	ss := &a.sids[shardOf(id)]
 	ss.mu.Lock()
-	_, was := ss.m[id][room]
+	was := false
 	if set := ss.m[id]; set != nil {
-		delete(set, room)
+		was = set.remove(room)
 	}
 	a.delMember(room, id)
 	ss.mu.Unlock()
@@ -123,8 +122,8 @@ func (a *MemoryAdapter) delMember(room, id string) {
 	rs := &a.rooms[shardOf(room)]
 	rs.mu.Lock()
 	if m := rs.m[room]; m != nil {
-		delete(m, id)
-		if len(m) == 0 {
+		m.remove(id)
+		if m.len() == 0 {
 			rs.deleteLocked(room)
 		}
 	}
@@ -137,7 +136,7 @@ func (a *MemoryAdapter) DelAll(id string) {
 	observed := a.nsp != nil && len(a.nsp.srv.observing()) > 0
 	ss := &a.sids[shardOf(id)]
 	ss.mu.Lock()
-	for r := range ss.m[id] {
+	for r := range ss.m[id].all() {
 		a.delMember(r, id)
 		if observed {
 			left = append(left, r)
@@ -157,8 +156,8 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 	if !ok {
 		return nil
 	}
-	out := make([]string, 0, len(set))
-	for r := range set {
+	out := make([]string, 0, set.len())
+	for r := range set.all() {
 		out = append(out, r)
 	}
 	return out
@@ -186,7 +185,7 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
 	for _, r := range opts.Except {
 		rs := &a.rooms[shardOf(r)]
 		rs.mu.RLock()
-		for id := range rs.m[r] {
+		for id := range rs.m[r].all() {
 			if except == nil {
 				except = make(map[string]struct{})
 			}
@@ -215,8 +214,8 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
 		rs := &a.rooms[shardOf(opts.Rooms[0])]
 		rs.mu.RLock()
 		m := rs.m[opts.Rooms[0]]
-		ids = make([]string, 0, len(m))
-		for id := range m {
+		ids = make([]string, 0, m.len())
+		for id := range m.all() {
 			if !excluded(id) {
 				ids = append(ids, id)
 			}
@@ -227,7 +226,7 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
 		for _, r := range opts.Rooms {
 			rs := &a.rooms[shardOf(r)]
 			rs.mu.RLock()
-			for id := range rs.m[r] {
+			for id := range rs.m[r].all() {
 				if _, dup := seen[id]; dup || excluded(id) {
 					continue
 				}

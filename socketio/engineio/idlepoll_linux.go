@@ -41,6 +41,9 @@ type idleSlot struct {
 	armed bool // an event is expected: the read loop returned
 }
 
+// enabled reports whether idle sockets can be handed to the poller.
+func (p *idlePoller) enabled() bool { return true }
+
 // idleEvents is how many events one epoll_wait takes.
 const idleEvents = 128
 

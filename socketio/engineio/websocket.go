@@ -60,8 +60,10 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 }
 
 // readWS is the one read loop of WebSocket c: before each message, once nothing is
-// buffered, it hands c over to the Server's idlePoller (or to parkWS), which runs it
-// again, ready true, when the socket is readable. While probing it only accepts `2probe`
+// buffered, it hands c over to the Server's idlePoller, which runs it again, ready true,
+// when the socket is readable; a connection whose messages come less than chattyGap
+// apart waits on a small goroutine instead (parkWS), which is quicker to wake, until it
+// has been quiet for idleHandoff. While probing it only accepts `2probe`
 // (answered `3probe`) and `5` (completes the upgrade) within UpgradeTimeout; anything
 // else drops the probe and the session stays on polling.
 func (s *Session) readWS(c *wsConn, probing, ready bool) {
@@ -73,7 +75,7 @@ func (s *Session) readWS(c *wsConn, probing, ready bool) {
 	}
 	for ; ; ready = false {
 		if !probing && !ready && c.idle() { // wait for the next message without a goroutine, or on a small one
-			if srv.idle.park(s, c) {
+			if !c.chatty(srv.now()) && srv.idle.park(s, c) {
 				return
 			}
 			srv.track.add()
@@ -81,6 +83,7 @@ func (s *Session) readWS(c *wsConn, probing, ready bool) {
 			return
 		}
 		mt, data, err := srv.readMessage(c)
+		c.seen(srv.now())
 		if err != nil {
 			if probing {
 				s.abortUpgrade(c)
