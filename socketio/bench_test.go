@@ -1,10 +1,17 @@
 package socketio
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"net"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -115,4 +122,65 @@ func BenchmarkEventDispatch(b *testing.B) {
 	if n == 0 {
 		b.Fatal("handler not called")
 	}
+}
+
+// BenchmarkIdleSocketMemory reports the server's heap and stacks per idle WebSocket
+// client connected to "/" (B/conn: engine session, client, socket, its room), and the
+// goroutines each holds. The clients are raw TCP connections that did the WebSocket
+// handshake and sent CONNECT; their own cost (a net.Conn each) is included, so the
+// figure is an upper bound. The server's OnConnection registers no handler: an
+// application's own per-socket state comes on top.
+func BenchmarkIdleSocketMemory(b *testing.B) {
+	const n = 2000
+	for b.Loop() {
+		srv, err := NewServer(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var connected atomic.Int64
+		srv.OnConnection(func(*Socket) { connected.Add(1) })
+		ts := httptest.NewServer(srv)
+		addr := strings.TrimPrefix(ts.URL, "http://")
+		before, g0 := memInUse(), runtime.NumGoroutine()
+		conns := make([]net.Conn, 0, n)
+		buf := make([]byte, 512)
+		for i := 0; i < n; i++ {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fmt.Fprintf(c, "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"+
+				"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
+			if _, err := c.Read(buf); err != nil { // 101 and maybe the open packet
+				b.Fatal(err)
+			}
+			// CONNECT to "/": a masked text frame "40" (mask 0).
+			if _, err := c.Write([]byte{0x81, 0x82, 0, 0, 0, 0, '4', '0'}); err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for connected.Load() < n {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // flushers exit
+		b.ReportMetric(float64(memInUse()-before)/n, "B/conn")
+		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
+		for _, c := range conns {
+			c.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = srv.Shutdown(ctx)
+		cancel()
+		ts.Close()
+	}
+}
+
+// memInUse returns heap in use plus goroutine stacks after a GC.
+func memInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc + m.StackInuse
 }

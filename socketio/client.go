@@ -27,9 +27,9 @@ type client struct {
 	log    *slog.Logger
 
 	mu          sync.Mutex
-	sockets     map[string]*Socket // namespace → socket
-	left        map[string]bool    // namespaces the server disconnected (late events are ignored)
-	connected   bool               // a namespace connection succeeded once
+	sockets     []*Socket       // one per connected namespace (a slice: usually one, never over MaxNamespacesPerClient)
+	left        map[string]bool // namespaces the server disconnected (late events are ignored)
+	connected   bool            // a namespace connection succeeded once
 	closed      bool
 	timer       *time.Timer // connect timeout, then idle close
 	attachTimer *time.Timer
@@ -48,7 +48,6 @@ func newClient(srv *Server, sess *engineio.Session) *client {
 			MaxDepth:       srv.cfg.MaxDepth,
 			Legacy:         legacy,
 		}),
-		sockets: make(map[string]*Socket),
 	}
 }
 
@@ -242,7 +241,20 @@ func sendOn(srv *Server, sess *engineio.Session, frames []*engineio.Frame, volat
 func (c *client) socket(nsp string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sockets[nsp]
+	if i := c.indexLocked(nsp); i >= 0 {
+		return c.sockets[i]
+	}
+	return nil
+}
+
+// indexLocked returns the index in c.sockets of the socket of nsp, or -1.
+func (c *client) indexLocked(nsp string) int {
+	for i, s := range c.sockets {
+		if s.nsp.name == nsp {
+			return i
+		}
+	}
+	return -1
 }
 
 // wasLeft reports whether the server disconnected the client's socket of nsp.
@@ -272,7 +284,11 @@ func (c *client) isClosed() bool {
 // add records a connected socket and ends the connect timeout.
 func (c *client) add(s *Socket) {
 	c.mu.Lock()
-	c.sockets[s.nsp.name] = s
+	if i := c.indexLocked(s.nsp.name); i >= 0 {
+		c.sockets[i] = s
+	} else {
+		c.sockets = append(c.sockets, s)
+	}
 	delete(c.left, s.nsp.name)
 	c.connected = true
 	if c.timer != nil {
@@ -284,8 +300,8 @@ func (c *client) add(s *Socket) {
 
 func (c *client) remove(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := c.indexLocked(s.nsp.name); i >= 0 && c.sockets[i] == s {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -314,10 +330,7 @@ func (c *client) afterServerDisconnect() {
 // gets DISCONNECT) and closes the session after the queued packets are written.
 func (c *client) disconnectAll() {
 	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	// DISCONNECT packets go out in connection order, as Node sends them (its
 	// client keeps sockets in a Map), not in random map order.
@@ -352,10 +365,7 @@ func (c *client) OnClose(reason engineio.Reason) {
 		c.attachTimer.Stop()
 		c.attachTimer = nil
 	}
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	if reason == engineio.ReasonSlowConsumer {
 		c.srv.stats.slowConsumers.Add(1)
@@ -379,10 +389,7 @@ func (c *client) OnUpgrade() {
 		return
 	}
 	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, o := range obs {
 		for _, s := range socks {

@@ -4,12 +4,21 @@ import (
 	"context"
 	"sync"
 
+	"rtserver/socketio/internal/mapshrink"
 	"rtserver/socketio/parser"
 )
 
 // adapterShards is the number of lock shards of each MemoryAdapter map: joins and
 // broadcasts in different rooms rarely contend.
 const adapterShards = 32
+
+// shrinkMinPeak is the peak from which a map of sockets (Namespace.sockets) is rebuilt
+// once it empties to a quarter of it (see mapshrink); an adapter shard holds about
+// 1/adapterShards of the sockets, so its own threshold is that much lower.
+const (
+	shrinkMinPeak      = 1024
+	shardShrinkMinPeak = shrinkMinPeak / adapterShards
+)
 
 // MemoryAdapter is the single-node Adapter: room → sockets and socket → rooms maps,
 // each split into lock shards behind RWMutexes, and (with Config.Recovery) the
@@ -24,8 +33,26 @@ type MemoryAdapter struct {
 }
 
 type setShard struct {
-	mu sync.RWMutex
-	m  map[string]map[string]struct{}
+	mu   sync.RWMutex
+	m    map[string]*members
+	peak mapshrink.Peak // m is rebuilt after a burst
+}
+
+// setLocked returns the set of key, putting a new one (made with room for n when new) in the shard.
+func (sh *setShard) setLocked(key string, n int) *members {
+	set := sh.m[key]
+	if set == nil {
+		set = newMembers(n)
+		sh.m[key] = set
+		sh.peak.Grew(len(sh.m))
+	}
+	return set
+}
+
+// deleteLocked removes key from the shard.
+func (sh *setShard) deleteLocked(key string) {
+	delete(sh.m, key)
+	sh.m = mapshrink.Shrink(sh.m, &sh.peak, shardShrinkMinPeak)
 }
 
 // NewMemoryAdapter returns the memory adapter of the namespace h hosts (h is what
@@ -34,8 +61,8 @@ func NewMemoryAdapter(h AdapterHost) *MemoryAdapter {
 	n := hostNamespace(h)
 	a := &MemoryAdapter{nsp: n}
 	for i := range a.rooms {
-		a.rooms[i].m = make(map[string]map[string]struct{})
-		a.sids[i].m = make(map[string]map[string]struct{})
+		a.rooms[i].m = make(map[string]*members)
+		a.sids[i].m = make(map[string]*members)
 	}
 	if rc := n.recovery(); rc != nil {
 		a.store = newRecoveryStore(*rc)
@@ -61,27 +88,17 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	observed := a.nsp != nil && len(a.nsp.srv.observing()) > 0
-	set := ss.m[id]
-	if set == nil {
-		set = make(map[string]struct{}, len(rooms))
-		ss.m[id] = set
-	}
+	set := ss.setLocked(id, len(rooms))
 	for _, r := range rooms {
-		if _, ok := set[r]; ok {
+		if !set.add(r) {
 			continue
 		}
-		set[r] = struct{}{}
 		if observed {
 			added = append(added, r)
 		}
 		rs := &a.rooms[shardOf(r)]
 		rs.mu.Lock()
-		m := rs.m[r]
-		if m == nil {
-			m = make(map[string]struct{}, 1)
-			rs.m[r] = m
-		}
-		m[id] = struct{}{}
+		rs.setLocked(r, 1).add(id)
 		rs.mu.Unlock()
 	}
 }
@@ -90,9 +107,9 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 func (a *MemoryAdapter) Del(id, room string) {
 	ss := &a.sids[shardOf(id)]
 	ss.mu.Lock()
-	_, was := ss.m[id][room]
+	was := false
 	if set := ss.m[id]; set != nil {
-		delete(set, room)
+		was = set.remove(room)
 	}
 	a.delMember(room, id)
 	ss.mu.Unlock()
@@ -105,9 +122,9 @@ func (a *MemoryAdapter) delMember(room, id string) {
 	rs := &a.rooms[shardOf(room)]
 	rs.mu.Lock()
 	if m := rs.m[room]; m != nil {
-		delete(m, id)
-		if len(m) == 0 {
-			delete(rs.m, room)
+		m.remove(id)
+		if m.len() == 0 {
+			rs.deleteLocked(room)
 		}
 	}
 	rs.mu.Unlock()
@@ -119,13 +136,13 @@ func (a *MemoryAdapter) DelAll(id string) {
 	observed := a.nsp != nil && len(a.nsp.srv.observing()) > 0
 	ss := &a.sids[shardOf(id)]
 	ss.mu.Lock()
-	for r := range ss.m[id] {
+	for r := range ss.m[id].all() {
 		a.delMember(r, id)
 		if observed {
 			left = append(left, r)
 		}
 	}
-	delete(ss.m, id)
+	ss.deleteLocked(id)
 	ss.mu.Unlock()
 	a.nsp.observeRooms(id, left, false)
 }
@@ -139,8 +156,8 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 	if !ok {
 		return nil
 	}
-	out := make([]string, 0, len(set))
-	for r := range set {
+	out := make([]string, 0, set.len())
+	for r := range set.all() {
 		out = append(out, r)
 	}
 	return out
@@ -168,7 +185,7 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
 	for _, r := range opts.Except {
 		rs := &a.rooms[shardOf(r)]
 		rs.mu.RLock()
-		for id := range rs.m[r] {
+		for id := range rs.m[r].all() {
 			if except == nil {
 				except = make(map[string]struct{})
 			}
@@ -197,8 +214,8 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
 		rs := &a.rooms[shardOf(opts.Rooms[0])]
 		rs.mu.RLock()
 		m := rs.m[opts.Rooms[0]]
-		ids = make([]string, 0, len(m))
-		for id := range m {
+		ids = make([]string, 0, m.len())
+		for id := range m.all() {
 			if !excluded(id) {
 				ids = append(ids, id)
 			}
@@ -209,7 +226,7 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
 		for _, r := range opts.Rooms {
 			rs := &a.rooms[shardOf(r)]
 			rs.mu.RLock()
-			for id := range rs.m[r] {
+			for id := range rs.m[r].all() {
 				if _, dup := seen[id]; dup || excluded(id) {
 					continue
 				}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"rtserver/socketio/internal/mapshrink"
 	"rtserver/socketio/parser"
 )
 
@@ -32,9 +33,10 @@ type Namespace struct {
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
-	child        bool // made by a dynamic matcher (OfFunc): removed once empty
-	connecting   int  // CONNECTs being handled (namespaceFor to release)
-	removed      bool // dropped from the server: a new CONNECT makes a new one
+	socketsPeak  mapshrink.Peak // sockets is rebuilt after a burst
+	child        bool           // made by a dynamic matcher (OfFunc): removed once empty
+	connecting   int            // CONNECTs being handled (namespaceFor to release)
+	removed      bool           // dropped from the server: a new CONNECT makes a new one
 	middlewares  []Middleware
 	onConnection []func(s *Socket)
 	onServerEmit []ServerSideHandler
@@ -168,6 +170,7 @@ func (n *Namespace) add(s *Socket) bool {
 		return false
 	}
 	n.sockets[s.id] = s
+	n.socketsPeak.Grew(len(n.sockets))
 	return true
 }
 
@@ -175,6 +178,7 @@ func (n *Namespace) remove(s *Socket) {
 	n.mu.Lock()
 	if n.sockets[s.id] == s {
 		delete(n.sockets, s.id)
+		n.sockets = mapshrink.Shrink(n.sockets, &n.socketsPeak, shrinkMinPeak)
 	}
 	drop := n.emptyLocked()
 	n.mu.Unlock()

@@ -263,3 +263,38 @@ func stackInUse() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.StackInuse
 }
+
+// BenchmarkWebSocketEcho is one client message and the server's echo, round trip: the
+// read path, where an idle read loop hands its socket to the poller after each message
+// and is started again when the next one arrives.
+func BenchmarkWebSocketEcho(b *testing.B) {
+	h := newTestHandler()
+	srv, err := NewServer(Config{PingInterval: time.Minute}, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := newBenchServer(srv)
+	defer ts.Close()
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if _, _, err := c.ReadMessage(); err != nil { // open
+		b.Fatal(err)
+	}
+	msg := []byte("4hello")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := c.ReadMessage(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}

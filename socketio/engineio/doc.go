@@ -21,9 +21,12 @@
 //     the network. A polling queue is written by the next GET; a WebSocket queue by a
 //     flusher goroutine that exists only while the queue is non-empty, so an idle
 //     WebSocket has no writer. Its read loop is one goroutine at a time, not always the
-//     same: once nothing is buffered it hands over to a new goroutine parked a few
-//     frames deep on the socket (parkWS), which shrinks an idle connection's stack from
-//     the handlers' 8 KiB to 2 KiB (Linux and the BSDs; elsewhere the loop just blocks).
+//     same: once nothing is buffered it returns and the server's idle poller (one epoll
+//     instance and one goroutine per Server, Linux) starts a new one when the socket is
+//     readable, so an idle WebSocket has no goroutine either. A connection sending
+//     messages less than a second apart waits on a small goroutine instead (parkWS,
+//     quicker to wake) until it has been quiet for 2 s. On the BSDs parkWS is the only
+//     way; elsewhere the loop just blocks.
 //   - A Frame is immutable and may be sent to any number of sessions; it encodes its
 //     WebSocket form once (a prepared message per encoding) for all recipients.
 //   - Each session has one timer (heartbeat, or the close/linger deadline).

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"rtserver/socketio/internal/mapshrink"
 )
 
 // Handler is told about every new session.
@@ -48,6 +50,9 @@ const (
 	// wsReadBufferSize is small, as idle connections keep their read buffer, and over 256
 	// so gorilla takes the reader upgradeWS hands it.
 	wsReadBufferSize = 264
+	// sessionsShrinkMinPeak is the peak from which the session table is rebuilt once
+	// it empties to a quarter of it (see mapshrink).
+	sessionsShrinkMinPeak = 1024
 )
 
 // Server is an Engine.IO server: an http.Handler that creates sessions and moves their
@@ -72,9 +77,11 @@ type Server struct {
 	sidPrefix string
 	live      atomic.Int64
 	burst     burstTracker
+	idle      idlePoller // waits for idle WebSockets to be readable
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
+	peak     mapshrink.Peak // sessions is rebuilt after a burst
 	closing  bool
 }
 
@@ -101,6 +108,7 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 		track:     newTracker(),
 		sessions:  make(map[string]*Session),
 	}
+	srv.idle.srv = srv
 	if cfg.SIDPrefix != "" {
 		srv.sidPrefix = cfg.SIDPrefix + "."
 	}
@@ -291,7 +299,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q query, pr
 		return
 	}
 	srv.track.add()
-	go s.readWS(c, false)
+	go s.readWS(c, false, false)
 }
 
 // openSession registers a new session, queues its open packet, starts its heartbeat and
@@ -314,6 +322,7 @@ func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) 
 		return nil
 	}
 	srv.sessions[s.id] = s
+	srv.peak.Grew(len(srv.sessions))
 	srv.burst.opened(srv.live.Add(1))
 	srv.track.add() // released when OnClose has returned
 	srv.mu.Unlock()
@@ -359,6 +368,7 @@ func (srv *Server) remove(s *Session) {
 	srv.mu.Lock()
 	if srv.sessions[s.id] == s {
 		delete(srv.sessions, s.id)
+		srv.sessions = mapshrink.Shrink(srv.sessions, &srv.peak, sessionsShrinkMinPeak)
 	}
 	srv.mu.Unlock()
 }

@@ -435,6 +435,7 @@ func (s *Session) finish(ws, probe *wsConn, wsCode int, reason Reason) {
 		_ = probe.Close()
 	}
 	if ws != nil {
+		s.srv.idle.forget(ws)
 		if wsCode != 0 {
 			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(wsCode, ""),
 				time.Now().Add(closeWriteWait))

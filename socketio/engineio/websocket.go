@@ -56,22 +56,34 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 	s.wsB64 = q.b64
 	s.mu.Unlock()
 	srv.track.add()
-	go s.readWS(c, true)
+	go s.readWS(c, true, false)
 }
 
-// readWS is the one read loop of WebSocket c: between messages, once nothing is
-// buffered, it hands over to parkWS, which runs it again when the socket is readable. While probing it only accepts `2probe`
+// readWS is the one read loop of WebSocket c: before each message, once nothing is
+// buffered, it hands c over to the Server's idlePoller, which runs it again, ready true,
+// when the socket is readable; a connection whose messages come less than chattyGap
+// apart waits on a small goroutine instead (parkWS), which is quicker to wake, until it
+// has been quiet for idleHandoff. While probing it only accepts `2probe`
 // (answered `3probe`) and `5` (completes the upgrade) within UpgradeTimeout; anything
 // else drops the probe and the session stays on polling.
-func (s *Session) readWS(c *wsConn, probing bool) {
+func (s *Session) readWS(c *wsConn, probing, ready bool) {
 	defer s.srv.track.done()
 	srv := s.srv
 	c.SetReadLimit(srv.cfg.MaxPayload)
 	if probing {
 		_ = c.SetReadDeadline(time.Now().Add(srv.cfg.UpgradeTimeout))
 	}
-	for {
+	for ; ; ready = false {
+		if !probing && !ready && c.idle() { // wait for the next message without a goroutine, or on a small one
+			if !c.chatty(srv.now()) && srv.idle.park(s, c) {
+				return
+			}
+			srv.track.add()
+			go s.parkWS(c)
+			return
+		}
 		mt, data, err := srv.readMessage(c)
+		c.seen(srv.now())
 		if err != nil {
 			if probing {
 				s.abortUpgrade(c)
@@ -125,11 +137,6 @@ func (s *Session) readWS(c *wsConn, probing bool) {
 		alive := s.handlePacketLocked(p)
 		s.recvMu.Unlock()
 		if !alive {
-			return
-		}
-		if c.idle() { // wait for the next message on a small stack
-			srv.track.add()
-			go s.parkWS(c)
 			return
 		}
 	}

@@ -2,9 +2,12 @@ package engineio
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
+	"os"
 	"syscall"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -21,7 +24,30 @@ type wsConn struct {
 	*websocket.Conn
 	br *bufio.Reader
 	rc syscall.RawConn // nil: no idle parking (not a socket, or an OS without peek)
+	// slot and gone belong to the Server's idlePoller, under its lock: the socket's slot
+	// in the poller (0: none), and whether it is being closed (never parked again).
+	slot int32
+	gone bool
+	// last and prev are when the read loop got the last two messages (Server.now), the
+	// read loop's own: see chatty.
+	last, prev int64
 }
+
+// Idle parking (readWS): a connection whose last two messages came less than chattyGap
+// apart waits for the next one on a goroutine, woken by Go's netpoller directly (an echo
+// round trip measured 9 µs, against 14 µs through the idlePoller), and hands over to the
+// idlePoller once quiet for idleHandoff. Heartbeats (one pong per PingInterval) never
+// make a connection chatty, so idle connections hold no goroutine.
+const (
+	chattyGap   = int64(time.Second)
+	idleHandoff = 2 * time.Second
+)
+
+// seen records a message read at now.
+func (c *wsConn) seen(now int64) { c.prev, c.last = c.last, now }
+
+// chatty reports whether c's last two messages came less than chattyGap apart.
+func (c *wsConn) chatty(now int64) bool { return c.prev != 0 && c.last-c.prev < chattyGap }
 
 // upgradeWS upgrades r to a WebSocket whose read buffer is ours: gorilla reuses a
 // hijacked bufio.Reader larger than 256 bytes, so the Hijacker below hands it one of
@@ -74,16 +100,33 @@ func (c *wsConn) idle() bool { return c.rc != nil && c.br != nil && c.br.Buffere
 // parkWS waits, on a fresh goroutine with a small stack, until c's socket is readable
 // (or closed), then runs the read loop on it again. An idle connection thus holds a
 // goroutine parked a few frames deep, not the read loop's stack grown by the handlers.
+//
+// With an idlePoller, the wait is bounded by idleHandoff: a connection quiet for that
+// long goes to the poller and the goroutine ends.
 func (s *Session) parkWS(c *wsConn) {
 	defer s.srv.track.done()
-	woke := false
-	_ = c.rc.Read(func(fd uintptr) bool { // an error (closed socket) surfaces in the next read
-		if woke { // the poller says readable: no second peek, a spurious wake-up just blocks in the read
-			return true
+	wait := func() error {
+		woke := false
+		return c.rc.Read(func(fd uintptr) bool {
+			if woke { // the poller says readable: no second peek, a spurious wake-up just blocks in the read
+				return true
+			}
+			woke = true
+			return readable(fd)
+		})
+	}
+	if s.srv.idle.enabled() && c.raw.Conn.SetReadDeadline(time.Now().Add(idleHandoff)) == nil {
+		err := wait()
+		_ = c.raw.Conn.SetReadDeadline(time.Time{})
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if s.srv.idle.park(s, c) {
+				return
+			}
+			_ = wait()
 		}
-		woke = true
-		return readable(fd)
-	})
+	} else {
+		_ = wait() // an error (closed socket) surfaces in the next read
+	}
 	s.srv.track.add()
-	s.readWS(c, false)
+	s.readWS(c, false, true)
 }
