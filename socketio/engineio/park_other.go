@@ -6,3 +6,7 @@ package engineio
 const canPark = false
 
 func readable(uintptr) bool { return true }
+
+// directWrites: tryWrite may write(2) to the socket's descriptor itself (see
+// rawConn.fdMu).
+const directWrites = false

@@ -14,3 +14,7 @@ func readable(fd uintptr) bool {
 	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	return err != syscall.EAGAIN && err != syscall.EINTR
 }
+
+// directWrites: tryWrite may write(2) to the socket's descriptor itself (see
+// rawConn.fdMu).
+const directWrites = true
