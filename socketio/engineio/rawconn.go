@@ -139,17 +139,17 @@ func (r *rawConn) writeDirect(b []byte) (int, error) {
 	}
 	n := 0
 	for n < len(b) {
-		k, err := syscall.Write(r.fd, b[n:])
+		k, errno := writeNonblocking(r.fd, b[n:])
 		if k > 0 {
 			n += k
 		}
 		switch {
-		case err == syscall.EINTR, err == nil && k > 0:
+		case errno == syscall.EINTR, errno == 0 && k > 0:
 			continue
-		case err == syscall.EAGAIN, err == nil:
+		case errno == syscall.EAGAIN, errno == 0:
 			return n, nil
 		}
-		return n, err
+		return n, errno
 	}
 	return n, nil
 }
