@@ -21,13 +21,19 @@ import (
 // The fields tryWrite reads come first: mu, tryErr, tryBuf and pending fill one cache line.
 type rawConn struct {
 	mu sync.Mutex
-	// tryWrite's callback state, under mu: tryFn is the method value try made once, so a
-	// try allocates nothing.
-	tryErr  syscall.Errno
-	tryBuf  []byte // what is left to write
+	// tryWrite's state, under mu.
 	pending []byte // the unwritten end of a frame tryWrite wrote in part
-	tryFn   func(fd uintptr) bool
-	rc      syscall.RawConn
+	// fdMu is held around tryWrite's write(2) on fd and by Close, so fd is never closed
+	// (and its number reused) during the write. tryWrite skips the runtime's poll.FD:
+	// its lock, deadline reset and closing checks touch three more structures per
+	// recipient of a broadcast, most of the user time of a fan-out after write(2).
+	fdMu   sync.Mutex
+	fd     int  // the socket; -1: tryWrite goes through rc
+	closed bool // under fdMu: Close was called, fd may be reused
+	tryErr syscall.Errno
+	tryBuf []byte // what is left to write
+	tryFn  func(fd uintptr) bool
+	rc     syscall.RawConn
 
 	net.Conn
 }
@@ -44,7 +50,19 @@ func (r *rawConn) init(c net.Conn) bool {
 	}
 	r.Conn, r.rc = c, rc
 	r.tryFn = r.try
+	r.fd = -1
+	if directWrites {
+		_ = rc.Control(func(fd uintptr) { r.fd = int(fd) })
+	}
 	return true
+}
+
+// Close closes the socket once no tryWrite is writing to it (see fdMu).
+func (r *rawConn) Close() error {
+	r.fdMu.Lock()
+	r.closed = true
+	r.fdMu.Unlock()
+	return r.Conn.Close()
 }
 
 // Write implements net.Conn for gorilla: the rest of a partly written frame goes first.
@@ -87,13 +105,19 @@ func (r *rawConn) tryWrite(b []byte) error {
 	if len(r.pending) > 0 {
 		return errWouldBlock
 	}
-	r.tryBuf, r.tryErr = b, 0
-	err := r.rc.Write(r.tryFn)
-	n := len(b) - len(r.tryBuf)
-	if err == nil && r.tryErr != 0 {
-		err = r.tryErr
+	var n int
+	var err error
+	if r.fd >= 0 {
+		n, err = r.writeDirect(b)
+	} else {
+		r.tryBuf, r.tryErr = b, 0
+		err = r.rc.Write(r.tryFn)
+		n = len(b) - len(r.tryBuf)
+		if err == nil && r.tryErr != 0 {
+			err = r.tryErr
+		}
+		r.tryBuf, r.tryErr = nil, 0
 	}
-	r.tryBuf, r.tryErr = nil, 0
 	switch {
 	case err != nil:
 		return err
@@ -103,6 +127,31 @@ func (r *rawConn) tryWrite(b []byte) error {
 		r.pending = b[n:]
 	}
 	return nil
+}
+
+// writeDirect writes b to the non-blocking socket fd until it would block or all is
+// written, and returns how much it wrote.
+func (r *rawConn) writeDirect(b []byte) (int, error) {
+	r.fdMu.Lock()
+	defer r.fdMu.Unlock()
+	if r.closed {
+		return 0, net.ErrClosed
+	}
+	n := 0
+	for n < len(b) {
+		k, errno := writeNonblocking(r.fd, b[n:])
+		if k > 0 {
+			n += k
+		}
+		switch {
+		case errno == syscall.EINTR, errno == 0 && k > 0:
+			continue
+		case errno == syscall.EAGAIN, errno == 0:
+			return n, nil
+		}
+		return n, errno
+	}
+	return n, nil
 }
 
 // try is the syscall.RawConn.Write callback of tryWrite: it writes until the socket

@@ -16,11 +16,13 @@ import (
 // stack of its own: the bufio.Reader gorilla reads from (to know whether a message is
 // already buffered) and the raw socket (to wait until it is readable).
 //
-// rc0 comes first, then raw: with rawConn's own layout a broadcast reads two cache lines
-// of a wsConn per recipient.
+// raw comes first, then rc0 whose first fields are those tryWrite reads, and the size
+// is a multiple of 64 bytes (the allocator's size class then starts every wsConn on a
+// cache line): a broadcast reads one cache line of a wsConn per recipient, not two.
+// TestWSConnLayout keeps it so.
 type wsConn struct {
-	rc0 rawConn  // raw's storage, in the same allocation
 	raw *rawConn // the socket gorilla writes through (&rc0); nil: gorilla writes everything
+	rc0 rawConn  // raw's storage, in the same allocation
 	*websocket.Conn
 	br *bufio.Reader
 	rc syscall.RawConn // nil: no idle parking (not a socket, or an OS without peek)
