@@ -14,6 +14,14 @@ import (
 // users, as build does.
 func newTestIdentity(t *testing.T) *Service {
 	t.Helper()
+	id, _ := newTestIdentityWith(t, nil)
+	return id
+}
+
+// newTestIdentityWith is newTestIdentity with the verifier's revocation
+// lookups going through wrap (when not nil); it also returns the store.
+func newTestIdentityWith(t *testing.T, wrap func(auth.Revocations) auth.Revocations) (*Service, *store.SQLite) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), store.Options{})
 	if err != nil {
@@ -28,11 +36,15 @@ func newTestIdentity(t *testing.T) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ver, err := auth.NewVerifier(auth.VerifierConfig{Secret: secret, Revocations: st})
+	var revs auth.Revocations = st
+	if wrap != nil {
+		revs = wrap(st)
+	}
+	ver, err := auth.NewVerifier(auth.VerifierConfig{Secret: secret, Revocations: revs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Config{Store: st, Issuer: iss, Verifier: ver})
+	return New(Config{Store: st, Issuer: iss, Verifier: ver}), st
 }
 
 func wantCode(t *testing.T, err error, code apierr.Code) {
@@ -225,25 +237,11 @@ func (c *countedRevocations) IsRevoked(ctx context.Context, jti string) (bool, e
 // revoked once its jti is.
 func TestIdentityJTILookupOnlyWithoutSession(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := store.SeedDemo(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	secret := []byte("identity-test-secret-0123456789abcdef")
-	iss, err := auth.NewIssuer(secret, time.Minute, "", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	revs := &countedRevocations{Revocations: st}
-	ver, err := auth.NewVerifier(auth.VerifierConfig{Secret: secret, Revocations: revs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := New(Config{Store: st, Issuer: iss, Verifier: ver})
+	var revs *countedRevocations
+	id, st := newTestIdentityWith(t, func(r auth.Revocations) auth.Revocations {
+		revs = &countedRevocations{Revocations: r}
+		return revs
+	})
 
 	res, err := id.Login(ctx, "alice", "alice-pass")
 	if err != nil {
@@ -262,7 +260,7 @@ func TestIdentityJTILookupOnlyWithoutSession(t *testing.T) {
 	_, err = id.VerifyToken(ctx, res.Token)
 	wantCode(t, err, apierr.Revoked)
 
-	bare, bc, err := iss.Issue(auth.User{ID: "bob", Name: "Bob"})
+	bare, bc, err := id.issuer.Issue(auth.User{ID: "bob", Name: "Bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
