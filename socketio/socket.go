@@ -65,7 +65,7 @@ type Socket struct {
 	onDisconnect  []func(reason DisconnectReason)
 	onDisconnectg []func(reason DisconnectReason) // "disconnecting": rooms still joined
 	data          any
-	values        map[any]any
+	values        []keyValue // Set/Get: a handful per socket, where a map costs ~300 B
 }
 
 // newID returns a random base64url id of n bytes.
@@ -183,19 +183,30 @@ func (s *Socket) Data() any {
 // keep them).
 func (s *Socket) Set(key, val any) {
 	s.mu.Lock()
-	if s.values == nil {
-		s.values = make(map[any]any)
+	defer s.mu.Unlock()
+	for i := range s.values {
+		if s.values[i].key == key {
+			s.values[i].val = val
+			return
+		}
 	}
-	s.values[key] = val
-	s.mu.Unlock()
+	s.values = append(s.values, keyValue{key, val})
 }
 
 // Get returns the value stored under key by Set, or nil.
 func (s *Socket) Get(key any) any {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.values[key]
+	for _, kv := range s.values {
+		if kv.key == key {
+			return kv.val
+		}
+	}
+	return nil
 }
+
+// keyValue is one value stored by Socket.Set.
+type keyValue struct{ key, val any }
 
 // Use adds a packet middleware (see PacketMiddleware).
 func (s *Socket) Use(mw PacketMiddleware) {

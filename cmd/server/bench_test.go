@@ -308,8 +308,11 @@ func idleChatMemory(b *testing.B, start func(*testing.B, int) *benchServer) {
 			writeHeapProfile(b, *idleProfile)
 		}
 		per := float64(n - 1)
-		b.ReportMetric(float64(heap1+stack1-heap0-stack0)/per, "B/socket")
-		b.ReportMetric(float64(stack1-stack0)/per, "stackB/socket")
+		// Signed: the stacks in use can shrink while the sockets connect (a GC
+		// shrinks the stacks of goroutines that grew them earlier).
+		grew := func(after, before uint64) float64 { return float64(int64(after) - int64(before)) }
+		b.ReportMetric((grew(heap1, heap0)+grew(stack1, stack0))/per, "B/socket")
+		b.ReportMetric(grew(stack1, stack0)/per, "stackB/socket")
 		closeAll(conns)
 		warm.Close()
 		waitCount(b, s, 0)
