@@ -7,8 +7,8 @@
 # socket.io 4.8.4, the product's /chat connect written for Node), on this machine, in one
 # run, and prints absolute numbers and Go/Floor, Go/Node and Product/Node product ratios.
 #
-#   bash test/load/run.sh                    # full size (about 3-5 minutes)
-#   LOAD_SCALE=0.1 bash test/load/run.sh     # quick run (under 2 minutes)
+#   bash test/load/run.sh                    # full size (about 5-8 minutes)
+#   LOAD_SCALE=0.1 bash test/load/run.sh     # quick run (about 3 minutes)
 #
 # Each server is pinned to one core (LOAD_SERVER_CPU, default 0) with taskset; the load
 # generator (test/load/loadgen, a Go Socket.IO WebSocket client: see its doc comment for why
