@@ -109,7 +109,8 @@ fuzz:
 	  done; \
 	done
 
-# load runs the engine side by side with the Node reference server and prints ratios.
+# load runs the engine side by side with the Node reference server, and the product (cmd/server)
+# side by side with the Node reference product (test/load/nodeproduct.mjs), and prints ratios.
 load: setup-node
 	bash test/load/run.sh
 

@@ -2,11 +2,13 @@
 # test/load/run.sh: runs the rtserver Socket.IO engine side by side with the floor server
 # (test/load/floorserver: raw writes of one prepared frame per recipient, no queues: what
 # the engine's CPU and rates are read against) and the Node reference server (socket.io
-# 4.8.4, test/load/nodeserver.mjs, same handlers as test/load/goserver) on this machine, in
-# one run, and prints absolute numbers and Go/Floor and Go/Node ratios.
+# 4.8.4, test/load/nodeserver.mjs, same handlers as test/load/goserver), and the product
+# (cmd/server) side by side with the Node reference product (test/load/nodeproduct.mjs,
+# socket.io 4.8.4, the product's /chat connect written for Node), on this machine, in one
+# run, and prints absolute numbers and Go/Floor, Go/Node and Product/Node product ratios.
 #
-#   bash test/load/run.sh                    # full size (about 3-5 minutes)
-#   LOAD_SCALE=0.1 bash test/load/run.sh     # quick run (under 2 minutes)
+#   bash test/load/run.sh                    # full size (about 5-8 minutes)
+#   LOAD_SCALE=0.1 bash test/load/run.sh     # quick run (about 3 minutes)
 #
 # Each server is pinned to one core (LOAD_SERVER_CPU, default 0) with taskset; the load
 # generator (test/load/loadgen, a Go Socket.IO WebSocket client: see its doc comment for why
@@ -14,12 +16,20 @@
 # generator starts and stops every server itself and kills only the PIDs it started; this
 # script kills only the load generator's PID if it is interrupted.
 #
-# Scenarios (LOAD_SCENARIOS=connect,idle,fanout,pairs; LOAD_SERVERS=go,floor,node):
+# Servers (LOAD_SERVERS=go,floor,node,product,nodeproduct):
+#   go, floor, node       namespace /, one fixed token; every scenario
+#   product, nodeproduct  namespace /chat, one HS256 JWT per client (its own user and jti)
+#                         that the load generator mints with the run's random JWT_SECRET;
+#                         connect and idle only. The product runs with a fresh DATA_DIR,
+#                         HANDSHAKE_RATE=0 (all clients share 127.0.0.1), METRICS_ADDR=off and
+#                         LOG_LEVEL=warn, everything else its default.
+# Scenarios (LOAD_SCENARIOS=connect,idle,fanout,pairs):
 #   connect  5,000 authenticated connects as fast as they go: handshakes/s (target Go >= 5x
-#            Node), server CPU per handshake (<= 0.3x Node)
-#   idle     10,000 idle WebSocket connections: server RSS per connection (target <= 0.5x);
-#            then they close and RSS is watched for LOAD_RELEASE_SECONDS (60, quick 20)
-#            until it is within 1.5x of its value before the burst
+#            Node), server CPU per handshake (<= 0.3x Node; product <= 0.3x Node product)
+#   idle     10,000 idle WebSocket connections: server RSS per connection (target <= 0.5x,
+#            product against Node product); then they close and RSS is watched for
+#            LOAD_RELEASE_SECONDS (60, quick 20) until it is within 1.5x of its value before
+#            the burst
 #   fanout   1,000 clients in one room, one sender: server CPU per delivered message at each
 #            LOAD_EQUAL_DELIVERIES rate (20000,40000,60000; target <= 1.15x the floor), p99 at
 #            those rates (target <= 1x Node), and the highest rate with p99 under 250 ms and
@@ -63,22 +73,29 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "run.sh: building the Go fixture server and the load generator" >&2
-case ",${LOAD_SERVERS:-go,floor,node}," in
+servers="${LOAD_SERVERS:-go,floor,node,product,nodeproduct}"
+echo "run.sh: building the Go servers ($servers) and the load generator" >&2
+case ",$servers," in
   *,go,*) go build -o "$bin/goserver" ./test/load/goserver ;;
   *) printf '#!/bin/sh\nexit 1\n' >"$bin/goserver"; chmod +x "$bin/goserver" ;;
 esac
-case ",${LOAD_SERVERS:-go,floor,node}," in
+case ",$servers," in
   *,floor,*) go build -o "$bin/floorserver" ./test/load/floorserver ;;
   *) printf '#!/bin/sh\nexit 1\n' >"$bin/floorserver"; chmod +x "$bin/floorserver" ;;
+esac
+case ",$servers," in
+  *,product,*) go build -o "$bin/product" ./cmd/server ;;
+  *) printf '#!/bin/sh\nexit 1\n' >"$bin/product"; chmod +x "$bin/product" ;;
 esac
 go build -o "$bin/loadgen" ./test/load/loadgen
 
 taskset -c "${LOAD_CLIENT_CPU:-1}" "$bin/loadgen" \
   -go-server "$bin/goserver" \
   -floor-server "$bin/floorserver" \
+  -product-server "$bin/product" \
   -node "$(command -v node)" \
-  -node-server "$here/nodeserver.mjs" &
+  -node-server "$here/nodeserver.mjs" \
+  -node-product "$here/nodeproduct.mjs" &
 loadgen_pid=$!
 status=0
 wait "$loadgen_pid" || status=$?

@@ -40,9 +40,28 @@ type sink struct {
 	disconnected atomic.Int64              // connections the server ended
 }
 
-// dialClient opens a WebSocket to base (http://host:port), waits for the Engine.IO open
-// packet, sends CONNECT with auth {"token":token} and waits for the CONNECT reply.
-func dialClient(ctx context.Context, base, token string, s *sink) (*client, error) {
+// endpoint is where clients connect: the server's base URL (http://host:port) and the
+// Socket.IO namespace ("/" for the fixtures, "/chat" for the product kinds).
+type endpoint struct {
+	url string
+	nsp string
+}
+
+// connectFrame is the Socket.IO CONNECT packet for nsp with auth {"token":token}: `40{...}`
+// on "/", `40/chat,{...}` on another namespace.
+func connectFrame(nsp, token string) []byte {
+	auth := `{"token":` + strconv.Quote(token) + `}`
+	if nsp == "/" {
+		return []byte("40" + auth)
+	}
+	return []byte("40" + nsp + "," + auth)
+}
+
+// dialClient opens a WebSocket to ep.url, waits for the Engine.IO open packet, sends
+// CONNECT to ep.nsp with auth {"token":token} and waits for the CONNECT reply of ep.nsp
+// (`40...`, or `40/chat,...`); a connect_error (`44...`) is an error with its payload.
+func dialClient(ctx context.Context, ep endpoint, token string, s *sink) (*client, error) {
+	base := ep.url
 	u := "ws" + base[len("http"):] + "/socket.io/?EIO=4&transport=websocket"
 	d := websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 2048, WriteBufferSize: 2048}
 	conn, resp, err := d.DialContext(ctx, u, nil)
@@ -60,7 +79,11 @@ func dialClient(ctx context.Context, base, token string, s *sink) (*client, erro
 		conn.Close()
 		return nil, fmt.Errorf("open packet: %q %v", open, err)
 	}
-	if err := conn.WriteMessage(websocket.TextMessage, []byte(`40{"token":`+strconv.Quote(token)+`}`)); err != nil {
+	ok, refused := []byte("40"), []byte("44")
+	if ep.nsp != "/" {
+		ok, refused = []byte("40"+ep.nsp+","), []byte("44"+ep.nsp+",")
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, connectFrame(ep.nsp, token)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("send CONNECT: %w", err)
 	}
@@ -71,7 +94,7 @@ func dialClient(ctx context.Context, base, token string, s *sink) (*client, erro
 			return nil, fmt.Errorf("CONNECT reply: %w", err)
 		}
 		switch {
-		case bytes.HasPrefix(m, []byte("40")):
+		case bytes.HasPrefix(m, ok):
 			_ = conn.SetReadDeadline(time.Time{})
 			c := &client{conn: conn, sink: s, acks: map[int64]chan []byte{}, closed: make(chan struct{})}
 			go c.readLoop()
@@ -81,7 +104,7 @@ func dialClient(ctx context.Context, base, token string, s *sink) (*client, erro
 				conn.Close()
 				return nil, err
 			}
-		case bytes.HasPrefix(m, []byte("44")):
+		case bytes.HasPrefix(m, refused):
 			conn.Close()
 			return nil, fmt.Errorf("refused: %s", m)
 		}
@@ -217,8 +240,9 @@ func intAfter(m, key []byte) (int64, bool) {
 	return v, i > start
 }
 
-// dialMany opens n clients with at most conc dials in flight; it stops at the first error.
-func dialMany(ctx context.Context, n, conc int, base, token string, s *sink) ([]*client, error) {
+// dialMany opens n clients with at most conc dials in flight, client i with token(i); it
+// stops at the first error.
+func dialMany(ctx context.Context, n, conc int, ep endpoint, token func(i int) string, s *sink) ([]*client, error) {
 	out := make([]*client, n)
 	var next atomic.Int64
 	var firstErr error
@@ -240,7 +264,7 @@ func dialMany(ctx context.Context, n, conc int, base, token string, s *sink) ([]
 					return
 				}
 				dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				c, err := dialClient(dctx, base, token, s)
+				c, err := dialClient(dctx, ep, token(i), s)
 				cancel()
 				if err != nil {
 					emu.Lock()

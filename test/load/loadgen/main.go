@@ -1,8 +1,9 @@
 // Command loadgen runs the load scenarios against the Go engine (test/load/goserver), the
 // floor server (test/load/floorserver) and the Node reference server
-// (test/load/nodeserver.mjs, socket.io 4.8.4) in one run and prints absolute numbers and
-// Go/Floor and Go/Node ratios. test/load/run.sh builds it and starts it pinned to the
-// client core; loadgen starts each server itself, pinned with `taskset -c LOAD_SERVER_CPU`, so
+// (test/load/nodeserver.mjs, socket.io 4.8.4), and the connect and idle scenarios against the
+// product (cmd/server) and the Node reference product (test/load/nodeproduct.mjs), in one run,
+// and prints absolute numbers and Go/Floor, Go/Node and Product/Node product ratios.
+// test/load/run.sh builds it and starts it pinned to the client core; loadgen starts each server itself, pinned with `taskset -c LOAD_SERVER_CPU`, so
 // it knows their PIDs, reads their CPU time and RSS from /proc, and stops exactly those PIDs.
 //
 // Why a Go load client and not socket.io-client: measured on this machine (2 cores), one
@@ -14,11 +15,20 @@
 // scenarios use (open, CONNECT with auth, ping/pong, EVENT, ACK). Its own CPU use is printed
 // per scenario; when it is near 100 % of its core, the number is client-bound and says so.
 //
+// Servers (LOAD_SERVERS, default go,floor,node,product,nodeproduct): go, floor and node are
+// connected on namespace / with one fixed token (LOAD_TOKEN). product and nodeproduct are
+// connected on /chat, each client with an HS256 JWT of its own user and jti, minted here
+// (jwt.go) with a JWT_SECRET generated for the run, before the measurement starts; they
+// run connect and idle only. The product gets a fresh DATA_DIR (removed after),
+// HANDSHAKE_RATE=0, METRICS_ADDR=off and LOG_LEVEL=warn, and none of the caller's product
+// variables (productEnv).
+//
 // Scenarios (sizes times LOAD_SCALE):
 //
-//	connect  5,000 authenticated connects (WebSocket, CONNECT with auth), 100 in flight: handshakes/s
-//	idle     10,000 idle WebSocket connections: server RSS growth per connection, then how far
-//	         RSS comes back within LOAD_RELEASE_SECONDS once they close
+//	connect  5,000 authenticated connects (WebSocket, CONNECT with auth), 100 in flight:
+//	         handshakes/s, server CPU per handshake
+//	idle     10,000 idle authenticated WebSocket connections: server RSS growth per
+//	         connection, then how far RSS comes back within LOAD_RELEASE_SECONDS once they close
 //	fanout   1,000 clients in one room, one sender: server CPU per delivered message at each
 //	         equal rate (LOAD_EQUAL_DELIVERIES deliveries/s, default 20000,40000,60000), p99 at
 //	         those rates, and the highest rate whose p99 stays under 250 ms with nothing lost

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,17 +13,22 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	productconfig "rtserver/internal/config"
 )
 
 // config is everything a run depends on, read from flags and LOAD_* environment variables.
 type config struct {
-	goServer    string   // path of the built Go fixture server
-	floorServer string   // path of the built floor server (test/load/floorserver)
-	nodeServer  []string // argv of the Node reference server
-	servers     []string // which to run, in order: "go", "floor", "node"
-	scenarios   []string // connect, idle, fanout, pairs
-	serverCPU   string   // taskset CPU list for the servers
-	token       string
+	goServer      string   // path of the built Go fixture server
+	floorServer   string   // path of the built floor server (test/load/floorserver)
+	nodeServer    []string // argv of the Node reference server
+	productServer string   // path of the built product (cmd/server)
+	nodeProduct   []string // argv of the Node reference product (test/load/nodeproduct.mjs)
+	servers       []string // which to run, in order: go, floor, node, product, nodeproduct
+	scenarios     []string // connect, idle, fanout, pairs
+	serverCPU     string   // taskset CPU list for the servers
+	token         string   // the fixed token of go, floor and node
+	jwtSecret     string   // JWT_SECRET of product and nodeproduct; the loadgen mints their tokens
 
 	scale          float64
 	seconds        float64 // steady-state measurement window
@@ -49,6 +53,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	floorServer := fs.String("floor-server", "", "path of the built floor server (test/load/floorserver)")
 	nodeBin := fs.String("node", "node", "node binary")
 	nodeScript := fs.String("node-server", "", "path of test/load/nodeserver.mjs")
+	productServer := fs.String("product-server", "", "path of the built product (cmd/server)")
+	nodeProduct := fs.String("node-product", "", "path of test/load/nodeproduct.mjs")
 	if err := fs.Parse(args[1:]); err != nil {
 		return config{}, err
 	}
@@ -70,8 +76,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		return strings.Split(v, ",")
 	}
-	c := config{goServer: *goServer, floorServer: *floorServer, nodeServer: []string{*nodeBin, *nodeScript}, token: "load-token"}
+	c := config{goServer: *goServer, floorServer: *floorServer, nodeServer: []string{*nodeBin, *nodeScript},
+		productServer: *productServer, nodeProduct: []string{*nodeBin, *nodeProduct}, token: "load-token"}
 	var err error
+	if c.jwtSecret, err = newSecret(); err != nil {
+		return c, err
+	}
 	if c.scale, err = num("LOAD_SCALE", 1); err != nil {
 		return c, err
 	}
@@ -134,11 +144,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.serverCPU == "" {
 		c.serverCPU = "0"
 	}
-	c.servers = list("LOAD_SERVERS", "go,floor,node")
+	c.servers = list("LOAD_SERVERS", strings.Join(serverKinds, ","))
 	c.scenarios = list("LOAD_SCENARIOS", "connect,idle,fanout,pairs")
+	need := map[string]string{"go": *goServer, "floor": *floorServer, "node": *nodeScript, "product": *productServer, "nodeproduct": *nodeProduct}
+	flagOf := map[string]string{"go": "-go-server", "floor": "-floor-server", "node": "-node-server", "product": "-product-server", "nodeproduct": "-node-product"}
 	for _, s := range c.servers {
-		if s != "go" && s != "floor" && s != "node" {
-			return c, fmt.Errorf("LOAD_SERVERS: unknown server %q", s)
+		path, known := need[s]
+		if !known {
+			return c, fmt.Errorf("LOAD_SERVERS: unknown server %q (want some of %s)", s, strings.Join(serverKinds, ","))
+		}
+		if path == "" {
+			return c, fmt.Errorf("%s is required with LOAD_SERVERS %s", flagOf[s], s)
 		}
 	}
 	for _, s := range c.scenarios {
@@ -148,11 +164,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return c, fmt.Errorf("LOAD_SCENARIOS: unknown scenario %q", s)
 		}
 	}
-	if c.goServer == "" || c.floorServer == "" || *nodeScript == "" {
-		return c, errors.New("-go-server, -floor-server and -node-server are required")
-	}
 	return c, nil
 }
+
+// serverKinds are the servers loadgen knows, in the default order.
+var serverKinds = []string{"go", "floor", "node", "product", "nodeproduct"}
+
+// isProduct reports whether srv is the product (cmd/server) or its Node reference: they
+// serve the authenticated /chat namespace and run the connect and idle scenarios only.
+func isProduct(srv string) bool { return srv == "product" || srv == "nodeproduct" }
+
+// runs reports whether scenario sc is run against server srv.
+func runs(sc, srv string) bool { return !isProduct(srv) || sc == "connect" || sc == "idle" }
 
 // run parses the configuration, runs every scenario for every server and prints the table.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -172,6 +195,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		for _, srv := range cfg.servers {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if !runs(sc, srv) {
+				continue
 			}
 			r := &runner{cfg: cfg, server: srv, clk: clk, logf: logf}
 			m, err := r.scenario(ctx, sc)
@@ -197,49 +223,111 @@ func clockTicks() (int64, error) {
 
 // server is one started server process (its PID is the server itself: taskset execs it).
 type server struct {
-	cmd  *exec.Cmd
-	pid  int
-	url  string
-	done chan struct{}
+	cmd     *exec.Cmd
+	pid     int
+	url     string
+	done    chan struct{}
+	cleanup func() // after the process ended (the product's DATA_DIR); nil: nothing
 }
 
-// startServer starts the named server pinned to cfg.serverCPU and waits for its
-// "listening URL" line.
+// productEnv is environ without any variable the product reads (internal/config), so the
+// shell running the load cannot change the product under test, plus the load run's settings:
+// a loopback listener on any port; the run's JWT_SECRET; a fresh DATA_DIR (SQLite, removed
+// after); no per-address handshake limit (HANDSHAKE_RATE=0: every client comes from
+// 127.0.0.1, and 5,000 connects from one address is the load, not an attack); no metrics
+// listener; LOG_LEVEL=warn, so the info line per connect and disconnect is not part of the
+// measurement. Everything else is the product's default (MAX_SOCKETS_PER_USER 20 does not
+// bite: every client is its own user; RECOVERY_WINDOW 2m, EVENT_RATE, PING_INTERVAL, ...).
+func productEnv(environ []string, secret, dataDir string) []string {
+	names := map[string]bool{}
+	for _, n := range productconfig.Names() {
+		names[n] = true
+	}
+	out := make([]string, 0, len(environ)+6)
+	for _, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); !names[k] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "ADDR=127.0.0.1:0", "JWT_SECRET="+secret, "DATA_DIR="+dataDir,
+		"HANDSHAKE_RATE=0", "METRICS_ADDR=off", "LOG_LEVEL=warn")
+}
+
+// listenURL finds the server's base URL in one line of its stdout: "listening
+// http://127.0.0.1:PORT" (the fixtures and the Node servers) or "rtserver listening on
+// http://127.0.0.1:PORT/" (cmd/server). The product's JSON log lines never match.
+func listenURL(line string) (string, bool) {
+	_, rest, found := strings.Cut(line, "listening ")
+	if !found {
+		return "", false
+	}
+	f := strings.Fields(strings.TrimPrefix(rest, "on "))
+	if len(f) == 0 || !strings.HasPrefix(f[0], "http://") {
+		return "", false
+	}
+	return strings.TrimRight(f[0], "/"), true
+}
+
+// startServer starts the named server pinned to cfg.serverCPU and waits for the line with
+// its URL (listenURL); lines before it are logged.
 func startServer(ctx context.Context, cfg config, name string, logf func(string, ...any)) (*server, error) {
 	argv := []string{"taskset", "-c", cfg.serverCPU}
+	env := append(os.Environ(), "LOAD_TOKEN="+cfg.token)
+	var cleanup func()
 	switch name {
 	case "go":
 		argv = append(argv, cfg.goServer, "-addr", "127.0.0.1:0")
 	case "floor":
 		argv = append(argv, cfg.floorServer, "-addr", "127.0.0.1:0")
-	default:
+	case "node":
 		argv = append(argv, cfg.nodeServer...)
+	case "product":
+		dir, err := os.MkdirTemp("", "loadgen-product-")
+		if err != nil {
+			return nil, err
+		}
+		cleanup = func() { _ = os.RemoveAll(dir) }
+		argv = append(argv, cfg.productServer)
+		env = productEnv(os.Environ(), cfg.jwtSecret, dir)
+	case "nodeproduct":
+		argv = append(argv, cfg.nodeProduct...)
+		env = append(os.Environ(), "LOAD_JWT_SECRET="+cfg.jwtSecret)
+	default:
+		return nil, fmt.Errorf("unknown server %q", name)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "LOAD_TOKEN="+cfg.token)
+	cmd.Env = env
 	cmd.Stderr = prefixWriter{prefix: name + "-server: ", w: os.Stderr}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
+		if cleanup != nil {
+			cleanup()
+		}
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
+		if cleanup != nil {
+			cleanup()
+		}
 		return nil, fmt.Errorf("start %v: %w", argv, err)
 	}
-	s := &server{cmd: cmd, pid: cmd.Process.Pid, done: make(chan struct{})}
-	lines := make(chan string, 1)
+	s := &server{cmd: cmd, pid: cmd.Process.Pid, done: make(chan struct{}), cleanup: cleanup}
+	urls := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
-		first := true
+		found := false
 		for sc.Scan() {
-			if first {
-				lines <- sc.Text()
-				first = false
-				continue
+			if !found {
+				if u, ok := listenURL(sc.Text()); ok {
+					urls <- u
+					found = true
+					continue
+				}
 			}
 			logf("%s-server: %s", name, sc.Text())
 		}
-		if first {
-			close(lines)
+		if !found {
+			close(urls)
 		}
 	}()
 	go func() {
@@ -247,13 +335,12 @@ func startServer(ctx context.Context, cfg config, name string, logf func(string,
 		close(s.done)
 	}()
 	select {
-	case l, ok := <-lines:
-		u, found := strings.CutPrefix(l, "listening ")
-		if !ok || !found {
+	case u, ok := <-urls:
+		if !ok {
 			s.stop()
-			return nil, fmt.Errorf("%s server did not report its address (got %q)", name, l)
+			return nil, fmt.Errorf("%s server exited without reporting its address", name)
 		}
-		s.url = strings.TrimSpace(u)
+		s.url = u
 	case <-time.After(20 * time.Second):
 		s.stop()
 		return nil, fmt.Errorf("%s server did not start within 20 s", name)
@@ -279,6 +366,10 @@ func (s *server) stop() {
 	case <-time.After(5 * time.Second):
 		_ = s.cmd.Process.Kill()
 		<-s.done
+	}
+	if s.cleanup != nil {
+		s.cleanup()
+		s.cleanup = nil
 	}
 }
 

@@ -54,6 +54,10 @@ type runner struct {
 	server string
 	clk    int64
 	logf   func(string, ...any)
+
+	ep     endpoint // set by scenario once the server is up
+	minted int      // product kinds: tokens minted so far (each client its own user and jti)
+	runID  string   // product kinds: makes this runner's jtis unique
 }
 
 func (r *runner) scenario(ctx context.Context, name string) (metrics, error) {
@@ -62,6 +66,11 @@ func (r *runner) scenario(ctx context.Context, name string) (metrics, error) {
 		return metrics{}, err
 	}
 	defer srv.stop()
+	r.ep = endpoint{url: srv.url, nsp: "/"}
+	if isProduct(r.server) {
+		r.ep.nsp = "/chat"
+		r.runID = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
 	switch name {
 	case "connect":
 		return r.connect(ctx, srv)
@@ -97,13 +106,35 @@ func clientPct(a, b sample) float64 {
 	return 100 * float64(b.self.cpu-a.self.cpu) / float64(b.at.Sub(a.at))
 }
 
+// tokens returns the token of each of the next n clients. The fixtures take the one fixed
+// token; the product kinds get one JWT per client, minted here, before any measurement, each
+// for a user and a jti of its own (never reused within a run, warm-up included).
+func (r *runner) tokens(n int) func(i int) string {
+	if !isProduct(r.server) {
+		return func(int) string { return r.cfg.token }
+	}
+	secret := []byte(r.cfg.jwtSecret)
+	now := time.Now()
+	toks := make([]string, n)
+	for i := range toks {
+		k := r.minted + i
+		toks[i] = mintToken(secret, k, r.runID+"-"+strconv.Itoa(k), now, time.Hour)
+	}
+	r.minted += n
+	return func(i int) string { return toks[i] }
+}
+
 // warmUp makes a few connections and closes them, so lazy initialisation (JIT, pools) is
-// not counted, and checks the server accepts the token.
+// not counted, and checks the server accepts the token (and, on the fixtures, echoes).
 func (r *runner) warmUp(ctx context.Context, srv *server) error {
 	s := &sink{}
-	cs, err := dialMany(ctx, 20, 10, srv.url, r.cfg.token, s)
+	cs, err := dialMany(ctx, 20, 10, r.ep, r.tokens(20), s)
 	if err != nil {
 		return fmt.Errorf("warm-up: %w", err)
+	}
+	if isProduct(r.server) {
+		closeAll(cs)
+		return nil
 	}
 	res, err := cs[0].emitAck(ctx, "echo", `,"ping",1`)
 	closeAll(cs)
@@ -122,11 +153,12 @@ func (r *runner) connect(ctx context.Context, srv *server) (metrics, error) {
 		return m, err
 	}
 	s := &sink{}
+	toks := r.tokens(r.cfg.connects)
 	a, err := r.sample(srv)
 	if err != nil {
 		return m, err
 	}
-	cs, err := dialMany(ctx, r.cfg.connects, r.cfg.concurrency, srv.url, r.cfg.token, s)
+	cs, err := dialMany(ctx, r.cfg.connects, r.cfg.concurrency, r.ep, toks, s)
 	b, err2 := r.sample(srv)
 	if err != nil {
 		return m, err
@@ -155,7 +187,7 @@ func (r *runner) idle(ctx context.Context, srv *server) (metrics, error) {
 		return m, err
 	}
 	s := &sink{}
-	cs, err := dialMany(ctx, r.cfg.idle, r.cfg.concurrency, srv.url, r.cfg.token, s)
+	cs, err := dialMany(ctx, r.cfg.idle, r.cfg.concurrency, r.ep, r.tokens(r.cfg.idle), s)
 	if err != nil {
 		return m, err
 	}
@@ -265,7 +297,7 @@ func (r *runner) fanout(ctx context.Context, srv *server) (metrics, error) {
 	}
 	s := &sink{}
 	n := r.cfg.fanoutClients
-	cs, err := dialMany(ctx, n, r.cfg.concurrency, srv.url, r.cfg.token, s)
+	cs, err := dialMany(ctx, n, r.cfg.concurrency, r.ep, r.tokens(n), s)
 	if err != nil {
 		return m, err
 	}
@@ -273,7 +305,7 @@ func (r *runner) fanout(ctx context.Context, srv *server) (metrics, error) {
 	if err := joinAll(ctx, cs, func(int) string { return "fanout" }); err != nil {
 		return m, err
 	}
-	sender, err := dialClient(ctx, srv.url, r.cfg.token, &sink{})
+	sender, err := dialClient(ctx, r.ep, r.tokens(1)(0), &sink{})
 	if err != nil {
 		return m, err
 	}
@@ -411,7 +443,7 @@ func (r *runner) pairs(ctx context.Context, srv *server) (metrics, error) {
 	}
 	s := &sink{}
 	n := r.cfg.pairClients
-	cs, err := dialMany(ctx, n, r.cfg.concurrency, srv.url, r.cfg.token, s)
+	cs, err := dialMany(ctx, n, r.cfg.concurrency, r.ep, r.tokens(n), s)
 	if err != nil {
 		return m, err
 	}
