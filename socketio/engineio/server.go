@@ -323,7 +323,7 @@ func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) 
 	}
 	srv.sessions[s.id] = s
 	srv.peak.Grew(len(srv.sessions))
-	srv.burst.opened(srv.live.Add(1))
+	srv.opened(srv.live.Add(1))
 	srv.track.add() // released when OnClose has returned
 	srv.mu.Unlock()
 

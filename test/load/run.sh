@@ -26,8 +26,9 @@
 # Scenarios (LOAD_SCENARIOS=connect,idle,fanout,pairs):
 #   connect  5,000 authenticated connects as fast as they go: handshakes/s (target Go >= 5x
 #            Node), server CPU per handshake (<= 0.3x Node; product <= 0.3x Node product)
-#   idle     10,000 idle WebSocket connections: server RSS per connection (target <= 0.5x,
-#            product against Node product); then they close and RSS is watched for
+#   idle     10,000 idle WebSocket connections: server RSS per connection once they sat idle
+#            LOAD_IDLE_SECONDS (10, quick 5) (target <= 0.5x, product against Node
+#            product); then they close and RSS is watched for
 #            LOAD_RELEASE_SECONDS (60, quick 20) until it is within 1.5x of its value before
 #            the burst
 #   fanout   1,000 clients in one room, one sender: server CPU per delivered message at each
@@ -37,7 +38,7 @@
 #   pairs    2,000 clients in 1,000 rooms of 2, each sending once a second: p99 (<= 1x), CPU
 # Other knobs: LOAD_SECONDS, LOAD_STEP_SECONDS, LOAD_SETTLE_SECONDS, LOAD_DRAIN_SECONDS,
 # LOAD_CONNECT_CONCURRENCY, LOAD_EQUAL_DELIVERIES, LOAD_MAX_DELIVERIES, LOAD_P99_LIMIT_MS,
-# LOAD_RELEASE_SECONDS.
+# LOAD_IDLE_SECONDS, LOAD_RELEASE_SECONDS.
 # The numbers are printed, never asserted: this is a measurement, not a test.
 set -euo pipefail
 

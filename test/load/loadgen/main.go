@@ -28,7 +28,8 @@
 //	connect  5,000 authenticated connects (WebSocket, CONNECT with auth), 100 in flight:
 //	         handshakes/s, server CPU per handshake
 //	idle     10,000 idle authenticated WebSocket connections: server RSS growth per
-//	         connection, then how far RSS comes back within LOAD_RELEASE_SECONDS once they close
+//	         connection after LOAD_IDLE_SECONDS idle, then how far RSS comes back within
+//	         LOAD_RELEASE_SECONDS once they close
 //	fanout   1,000 clients in one room, one sender: server CPU per delivered message at each
 //	         equal rate (LOAD_EQUAL_DELIVERIES deliveries/s, default 20000,40000,60000), p99 at
 //	         those rates, and the highest rate whose p99 stays under 250 ms with nothing lost

@@ -37,6 +37,7 @@ type config struct {
 	drain          time.Duration
 	concurrency    int
 	equalDeliv     []float64     // fanout equal-rate loads, deliveries per second
+	idleFor        time.Duration // idle: how long the connections sit idle before RSS is read
 	release        time.Duration // idle: how long RSS is watched after the burst closes
 	p99Limit       time.Duration
 	connects       int
@@ -101,6 +102,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, err
 	}
 	c.settle = time.Duration(settle * float64(time.Second))
+	defIdle := 10.0
+	if quick {
+		defIdle = 5
+	}
+	idleFor, err := num("LOAD_IDLE_SECONDS", defIdle)
+	if err != nil {
+		return c, err
+	}
+	c.idleFor = time.Duration(idleFor * float64(time.Second))
 	drain, err := num("LOAD_DRAIN_SECONDS", 3)
 	if err != nil {
 		return c, err

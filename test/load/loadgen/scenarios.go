@@ -192,8 +192,10 @@ func (r *runner) idle(ctx context.Context, srv *server) (metrics, error) {
 		return m, err
 	}
 	defer func() { closeAll(cs) }()
+	// Idle means idle for a while: a runtime may give back what the connect burst left
+	// (V8's memory reducer, the engine's release after a burst of opens).
 	select {
-	case <-time.After(r.cfg.settle):
+	case <-time.After(r.cfg.idleFor):
 	case <-ctx.Done():
 		return m, ctx.Err()
 	}
