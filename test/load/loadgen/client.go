@@ -38,6 +38,7 @@ type sink struct {
 	hist         atomic.Pointer[histogram] // where "msg" latencies go; nil = ignore
 	step         atomic.Int64              // only messages of this step are recorded
 	disconnected atomic.Int64              // connections the server ended
+	lastMsg      atomic.Int64              // UnixNano of the last "msg" of any step
 }
 
 // endpoint is where clients connect: the server's base URL (http://host:port) and the
@@ -192,6 +193,7 @@ func (c *client) handle(m []byte) {
 	switch {
 	case bytes.HasPrefix(m, msgPrefix):
 		now := time.Now().UnixNano()
+		c.sink.lastMsg.Store(now)
 		h := c.sink.hist.Load()
 		if h == nil {
 			return
