@@ -84,29 +84,22 @@ func (r *rawConn) flushPendingLocked() error {
 	return err
 }
 
-// hasPending reports whether a frame's end is still to be written.
-func (r *rawConn) hasPending() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.pending) > 0
-}
-
 // errWouldBlock: tryWrite wrote nothing, the socket's send buffer is full.
 var errWouldBlock = errors.New("engineio: write would block")
 
 // tryWrite writes b without blocking. It returns nil when all of b was written or when
-// part was (the rest is pending: the caller must make sure a writer flushes it),
-// errWouldBlock when nothing was, or the socket's error.
-func (r *rawConn) tryWrite(b []byte) error {
+// part was, with rest true: the rest is pending and the caller must make sure a writer
+// flushes it; errWouldBlock when nothing was written, or the socket's error. The locks
+// are released by hand, not deferred: this runs once per recipient of a broadcast.
+func (r *rawConn) tryWrite(b []byte) (rest bool, err error) {
 	if !r.mu.TryLock() { // gorilla is writing a control frame, maybe blocked
-		return errWouldBlock
+		return false, errWouldBlock
 	}
-	defer r.mu.Unlock()
 	if len(r.pending) > 0 {
-		return errWouldBlock
+		r.mu.Unlock()
+		return false, errWouldBlock
 	}
 	var n int
-	var err error
 	if r.fd >= 0 {
 		n, err = r.writeDirect(b)
 	} else {
@@ -120,38 +113,39 @@ func (r *rawConn) tryWrite(b []byte) error {
 	}
 	switch {
 	case err != nil:
-		return err
 	case n == 0:
-		return errWouldBlock
+		err = errWouldBlock
 	case n < len(b):
 		r.pending = b[n:]
+		rest = true
 	}
-	return nil
+	r.mu.Unlock()
+	return rest, err
 }
 
 // writeDirect writes b to the non-blocking socket fd until it would block or all is
 // written, and returns how much it wrote.
-func (r *rawConn) writeDirect(b []byte) (int, error) {
+func (r *rawConn) writeDirect(b []byte) (n int, err error) {
 	r.fdMu.Lock()
-	defer r.fdMu.Unlock()
 	if r.closed {
+		r.fdMu.Unlock()
 		return 0, net.ErrClosed
 	}
-	n := 0
 	for n < len(b) {
 		k, errno := writeNonblocking(r.fd, b[n:])
 		if k > 0 {
 			n += k
 		}
-		switch {
-		case errno == syscall.EINTR, errno == 0 && k > 0:
+		if errno == syscall.EINTR || errno == 0 && k > 0 {
 			continue
-		case errno == syscall.EAGAIN, errno == 0:
-			return n, nil
 		}
-		return n, errno
+		if errno != syscall.EAGAIN && errno != 0 {
+			err = errno
+		}
+		break
 	}
-	return n, nil
+	r.fdMu.Unlock()
+	return n, err
 }
 
 // try is the syscall.RawConn.Write callback of tryWrite: it writes until the socket

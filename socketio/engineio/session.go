@@ -134,7 +134,7 @@ func (s *Session) Send(frames ...*Frame) error {
 // it takes in part leaves its rest to the flusher; either way, and when packets were
 // queued meanwhile, a flusher takes over the writes.
 func (s *Session) writeInline(c *wsConn, f *Frame, b []byte, n int) {
-	err := c.raw.tryWrite(b)
+	rest, err := c.raw.tryWrite(b)
 	s.mu.Lock()
 	st := s.state.Load()
 	if st == stateClosed {
@@ -155,7 +155,7 @@ func (s *Session) writeInline(c *wsConn, f *Frame, b []byte, n int) {
 		s.destroy(ReasonTransportError, 0)
 		return
 	}
-	if len(s.queue) > 0 || st == stateClosing || (err == nil && c.raw.hasPending()) {
+	if len(s.queue) > 0 || st == stateClosing || rest {
 		s.srv.track.add()
 		go s.flushWS(c)
 	} else {
