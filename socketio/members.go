@@ -1,6 +1,9 @@
 package socketio
 
-import "iter"
+import (
+	"iter"
+	"sync/atomic"
+)
 
 // members is a set of socket ids or room names that keeps its first member inline:
 // most sets of the memory adapter have one (a socket's own room, and the rooms of a
@@ -11,6 +14,29 @@ type members struct {
 	one  string
 	has  bool                // one is a member
 	more map[string]struct{} // the other members, nil while there are none
+	// cache is a room's resolved sockets (MemoryAdapter.roomSockets), made by the
+	// first broadcast to a room of snapshotMinMembers or more; nil for the rest.
+	cache atomic.Pointer[roomCache]
+}
+
+// roomCache is the sockets of a large room as the last broadcast to it resolved them.
+// gen moves on every change of the room's members (changed); a snapshot is valid only
+// for the gen it was made at, so one made while the room changed is never used.
+type roomCache struct {
+	gen  atomic.Uint64
+	snap atomic.Pointer[roomSnapshot]
+}
+
+type roomSnapshot struct {
+	gen     uint64
+	sockets []*Socket
+}
+
+// changed invalidates the set's snapshot; the caller holds the shard's write lock.
+func (m *members) changed() {
+	if c := m.cache.Load(); c != nil {
+		c.gen.Add(1)
+	}
 }
 
 // newMembers returns a set room for n members.
@@ -35,6 +61,7 @@ func (m *members) add(s string) bool {
 		}
 		m.more[s] = struct{}{}
 	}
+	m.changed()
 	return true
 }
 
@@ -42,6 +69,7 @@ func (m *members) add(s string) bool {
 func (m *members) remove(s string) bool {
 	if m.has && m.one == s {
 		m.one, m.has = "", false
+		m.changed()
 		return true
 	}
 	if _, ok := m.more[s]; !ok {
@@ -51,6 +79,7 @@ func (m *members) remove(s string) bool {
 	if len(m.more) == 0 {
 		m.more = nil // a room that emptied after a burst gives its buckets back
 	}
+	m.changed()
 	return true
 }
 

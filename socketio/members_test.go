@@ -30,6 +30,6 @@ func TestMembers(t *testing.T) {
 		}
 	}
 	if m.len() != 0 || m.more != nil || m.has {
-		t.Fatalf("emptied set holds %+v", *m)
+		t.Fatalf("emptied set holds one %q (has %v), more %v", m.one, m.has, m.more)
 	}
 }

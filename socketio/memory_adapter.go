@@ -241,7 +241,90 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions) []string {
 
 // recipients returns the local sockets selected by opts.
 func (a *MemoryAdapter) recipients(opts BroadcastOptions) []*Socket {
+	if len(opts.Rooms) == 1 {
+		if socks, ok := a.roomSockets(opts.Rooms[0]); ok {
+			return a.without(socks, opts.Except)
+		}
+	}
 	return a.nsp.lookup(a.selectIDs(opts))
+}
+
+// snapshotMinMembers is the size from which a room's sockets are kept resolved
+// between broadcasts (roomSockets): for smaller rooms the lookups cost little.
+const snapshotMinMembers = 32
+
+// roomSockets returns the sockets of room, from its snapshot when the room has not
+// changed since it was made (ok false: the room is small, resolve it by ids). A
+// broadcast to a large room then reads one slice of sockets instead of walking a map
+// of ids and looking each up in the namespace (cache misses per recipient, most of a
+// broadcast's user time outside write(2)). The returned slice is shared: read only.
+func (a *MemoryAdapter) roomSockets(room string) ([]*Socket, bool) {
+	rs := &a.rooms[shardOf(room)]
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	m := rs.m[room]
+	if m.len() < snapshotMinMembers {
+		return nil, false
+	}
+	c := m.cache.Load()
+	if c == nil {
+		m.cache.CompareAndSwap(nil, &roomCache{})
+		c = m.cache.Load()
+	}
+	gen := c.gen.Load()
+	if sn := c.snap.Load(); sn != nil && sn.gen == gen {
+		return sn.sockets, true
+	}
+	// Members change only under the shard's write lock, which the read lock held here
+	// keeps out, so the ids are stable; a socket is registered in the namespace
+	// before it joins any room and leaves its rooms as it disconnects, so every id
+	// resolves (one that does not is dropped, as lookup would).
+	ids := make([]string, 0, m.len())
+	for id := range m.all() {
+		ids = append(ids, id)
+	}
+	socks := a.nsp.lookup(ids)
+	c.snap.Store(&roomSnapshot{gen: gen, sockets: socks})
+	return socks, true
+}
+
+// without returns socks less the sockets in the except rooms, in a new slice.
+func (a *MemoryAdapter) without(socks []*Socket, except []string) []*Socket {
+	out := make([]*Socket, 0, len(socks))
+	if len(except) == 0 {
+		return append(out, socks...)
+	}
+	// The usual except is the sender's own room: one socket, compared by pointer (its
+	// id would be read from every recipient's string, one more cache miss each).
+	if len(except) == 1 && a.ownRoom(except[0]) {
+		sender := a.nsp.Socket(except[0])
+		for _, s := range socks {
+			if s != sender {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	skip := make(map[*Socket]struct{})
+	for _, s := range a.nsp.lookup(a.selectIDs(BroadcastOptions{Rooms: except})) {
+		skip[s] = struct{}{}
+	}
+	for _, s := range socks {
+		if _, ok := skip[s]; !ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ownRoom reports whether room holds only the socket of the same id (a socket's own
+// room, which nothing else can join under the id of a live socket).
+func (a *MemoryAdapter) ownRoom(room string) bool {
+	rs := &a.rooms[shardOf(room)]
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	m := rs.m[room]
+	return m.len() == 1 && m.contains(room)
 }
 
 // Broadcast implements Adapter: the packet is encoded once and the same frames are

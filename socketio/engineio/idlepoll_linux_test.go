@@ -24,7 +24,7 @@ func TestIdleWebSocketWaitsInPoller(t *testing.T) {
 	read(t, c) // open
 	s := e.h.session(t, 0)
 	s.mu.Lock()
-	ws := s.ws
+	ws := s.ws.Load()
 	s.mu.Unlock()
 	waitFor := func(what string, d time.Duration, cond func() bool) {
 		t.Helper()

@@ -60,7 +60,7 @@ func (s *Session) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.srv.refuse(w, r, errUnknownSID)
 		return
-	case s.ws != nil:
+	case s.ws.Load() != nil:
 		s.mu.Unlock()
 		s.srv.refuse(w, r, errBadRequest)
 		return
@@ -179,7 +179,7 @@ var errBodyTooLarge = errors.New("engineio: body too large")
 // malformed one closes it with ReasonParseError.
 func (s *Session) handlePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	onWS := s.ws != nil
+	onWS := s.ws.Load() != nil
 	s.mu.Unlock()
 	if onWS {
 		s.srv.refuse(w, r, errBadRequest)

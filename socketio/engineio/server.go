@@ -329,7 +329,8 @@ func (srv *Server) openSession(r *http.Request, proto int, b64 bool, c *wsConn) 
 
 	s.recvMu.Lock() // no message is delivered before OnOpen returns
 	s.mu.Lock()
-	s.ws, s.wsB64 = c, b64
+	s.ws.Store(c)
+	s.wsB64 = b64
 	s.queue = append(s.queue, outPacket{typ: typeOpen, data: open})
 	s.queueBytes = len(open) + 2
 	if proto == 4 {

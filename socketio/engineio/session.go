@@ -39,10 +39,12 @@ type Session struct {
 	mu    sync.Mutex
 	// flushing: a goroutine owns the WebSocket's data writes, a flusher or a Send
 	// writing inline; the others queue.
-	flushing   bool
-	wsB64      bool    // v3 WebSocket: binary as `b4<base64>` text
-	proto      int8    // Engine.IO revision, 4 or 3
-	ws         *wsConn // current WebSocket transport, nil while polling
+	flushing bool
+	wsB64    bool // v3 WebSocket: binary as `b4<base64>` text
+	proto    int8 // Engine.IO revision, 4 or 3
+	// ws is the current WebSocket transport, nil while polling. Written under mu and
+	// read under it, except by SendEach's look-ahead, hence atomic.
+	ws         atomic.Pointer[wsConn]
 	queueBytes int
 	queue      []outPacket
 
@@ -78,7 +80,7 @@ func (s *Session) Protocol() int { return int(s.proto) }
 func (s *Session) Transport() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ws != nil {
+	if s.ws.Load() != nil {
 		return TransportWebSocket
 	}
 	return TransportPolling
@@ -93,7 +95,11 @@ func (s *Session) Request() *http.Request { return s.req.request() }
 // It returns ErrClosed when the session is closing or closed, and ErrQueueFull after
 // closing the session with ReasonSlowConsumer when the frames do not fit in
 // Config.MaxWriteQueueBytes.
-func (s *Session) Send(frames ...*Frame) error {
+func (s *Session) Send(frames ...*Frame) error { return s.send(frames, nil) }
+
+// send is Send; ws, when not nil, is the session's WebSocket as SendEach read it ahead,
+// and the inline write is taken only while it is still the session's.
+func (s *Session) send(frames []*Frame, ws *wsConn) error {
 	n := 0
 	for _, f := range frames {
 		n += len(f.enc) + 1
@@ -108,7 +114,7 @@ func (s *Session) Send(frames ...*Frame) error {
 		s.destroy(ReasonSlowConsumer, 0)
 		return ErrQueueFull
 	}
-	if c := s.ws; c != nil && len(frames) == 1 && !s.flushing && len(s.queue) == 0 {
+	if c := s.ws.Load(); c != nil && (ws == nil || ws == c) && len(frames) == 1 && !s.flushing && len(s.queue) == 0 {
 		if b := s.wireOf(c, frames[0]); b != nil {
 			frames[0].markSent()
 			s.flushing = true
@@ -190,7 +196,7 @@ func (s *Session) Close(reason Reason) {
 	s.state.Store(stateClosing)
 	s.reason = reason
 	s.armLocked(timerClose, closeFlushTimeout)
-	if s.ws != nil {
+	if s.ws.Load() != nil {
 		s.kickLocked() // the flusher closes once the queue is empty
 		s.mu.Unlock()
 		return
@@ -214,11 +220,11 @@ func (s *Session) Close(reason Reason) {
 // upgrade is in progress), or a WebSocket flusher goroutine that runs until the queue
 // is empty.
 func (s *Session) kickLocked() {
-	if s.ws != nil {
+	if s.ws.Load() != nil {
 		if !s.flushing && (len(s.queue) > 0 || s.state.Load() == stateClosing) {
 			s.flushing = true
 			s.srv.track.add()
-			go s.flushWS(s.ws)
+			go s.flushWS(s.ws.Load())
 		}
 		return
 	}
@@ -400,7 +406,7 @@ func (s *Session) destroy(reason Reason, wsCode int) {
 		return
 	}
 	s.state.Store(stateClosed)
-	ws, probe, poll := s.ws, s.probe, s.poll
+	ws, probe, poll := s.ws.Load(), s.probe, s.poll
 	s.poll, s.probe, s.upgrading, s.probed = nil, nil, false, false
 	clear(s.queue)
 	s.queue, s.spare, s.queueBytes = nil, nil, 0

@@ -26,26 +26,40 @@ const sendAhead = 16
 
 // SendEach sends frames to every session of ss, as Send does (SendVolatile when
 // volatile), and returns how many volatile sends were dropped. It is a broadcast's
-// fan-out: it first reads a few sessions in a row, then writes to them, so the cache
-// misses of reaching each session overlap one another instead of each following the
-// previous recipient's write(2) (whose kernel work evicts them).
+// fan-out: it first reads a few sessions and their WebSockets in a row, then writes to
+// them, so the cache misses of reaching each one overlap one another instead of each
+// following the previous recipient's write(2) (whose kernel work evicts them). What it
+// reads ahead is used (a closed session is skipped, the WebSocket is handed to send):
+// reads whose values nobody uses are removed by the compiler.
 func SendEach(ss []*Session, volatile bool, frames ...*Frame) (dropped int) {
-	var sink int32
+	var (
+		closed [sendAhead]bool
+		ws     [sendAhead]*wsConn
+	)
 	for i := 0; i < len(ss); i += sendAhead {
 		chunk := ss[i:min(i+sendAhead, len(ss))]
-		for _, s := range chunk {
-			sink |= s.state.Load()
+		for j, s := range chunk {
+			closed[j], ws[j] = s.state.Load() != stateOpen, nil
+			// raw is set before ws is published, and the fields tryWrite reads share
+			// its cache line (TestWSConnLayout).
+			if c := s.ws.Load(); c != nil && c.raw != nil {
+				ws[j] = c
+			}
 		}
-		for _, s := range chunk {
-			if volatile {
+		for j, s := range chunk {
+			switch {
+			case closed[j]: // states only move on: Send would refuse it
+				if volatile {
+					dropped++
+				}
+			case volatile:
 				if !s.SendVolatile(frames...) {
 					dropped++
 				}
-				continue
+			default:
+				_ = s.send(frames, ws[j])
 			}
-			_ = s.Send(frames...)
 		}
 	}
-	_ = sink
 	return dropped
 }

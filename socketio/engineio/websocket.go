@@ -23,7 +23,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session, q
 		return
 	}
 	s.mu.Lock()
-	if s.state.Load() == stateOpen && (s.ws != nil || s.upgrading) {
+	if s.state.Load() == stateOpen && (s.ws.Load() != nil || s.upgrading) {
 		s.mu.Unlock()
 		if c, err := srv.upgradeWS(w, r, srv.wsHeaders(r, false)); err == nil {
 			_ = c.WriteControl(websocket.CloseMessage,
@@ -219,7 +219,8 @@ func (s *Session) completeUpgrade(c *wsConn) bool {
 		_ = c.Close()
 		return false
 	}
-	s.probe, s.upgrading, s.probed, s.ws = nil, false, false, c
+	s.probe, s.upgrading, s.probed = nil, false, false
+	s.ws.Store(c)
 	if w := s.poll; w != nil {
 		s.poll = nil
 		w.reply(pollReply{status: http.StatusBadRequest})
@@ -266,7 +267,7 @@ func (s *Session) flushWS(c *wsConn) {
 			batch = nil
 		}
 		st := s.state.Load()
-		if s.ws != c || st == stateClosed {
+		if s.ws.Load() != c || st == stateClosed {
 			s.flushing = false
 			s.mu.Unlock()
 			return
