@@ -43,8 +43,9 @@
 // frames are queued on the Engine.IO session, whose queue is bounded (a client
 // that does not read is disconnected as a slow consumer). A broadcast encodes its
 // packet once and hands the same frames to every recipient; the recipient list is
-// copied under the adapter's read locks and the frames are queued after releasing
-// them. Pending acknowledgements are bounded per socket and removed when their
+// copied under the adapter's read locks and the frames are sent after releasing
+// them. A room of 32 or more members keeps its resolved sockets between broadcasts
+// until its members change, so a broadcast to it reads one slice of sockets. Pending acknowledgements are bounded per socket and removed when their
 // context ends or the socket disconnects.
 //
 // A panicking handler or middleware is recovered and logged; the connection goes

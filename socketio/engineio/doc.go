@@ -15,12 +15,15 @@
 //     messages. OnOpen returns before any OnMessage; OnClose runs exactly once, after
 //     the last OnMessage has returned, on its own goroutine. A handler may call Send and
 //     Close from any of these callbacks.
-//   - Session.Send never blocks on the network: it appends to the session's queue,
-//     bounded by Config.MaxWriteQueueBytes (past it the session closes with
-//     ReasonSlowConsumer and Send returns ErrQueueFull). No lock is held while writing to
-//     the network. A polling queue is written by the next GET; a WebSocket queue by a
-//     flusher goroutine that exists only while the queue is non-empty, so an idle
-//     WebSocket has no writer. Its read loop is one goroutine at a time, not always the
+//   - Session.Send never blocks on the network. On a WebSocket whose queue is empty and
+//     whose writer is idle it writes the frame at once, one non-blocking write(2) (as
+//     Node's uv_try_write); otherwise, and for what the socket does not take, it appends
+//     to the session's queue, bounded by Config.MaxWriteQueueBytes (past it the session
+//     closes with ReasonSlowConsumer and Send returns ErrQueueFull). No session lock is
+//     held while writing to the network. A polling queue is written by the next GET; a
+//     WebSocket queue by a flusher goroutine that exists only while the queue is
+//     non-empty (several frames go out in one writev), so an idle WebSocket has no
+//     writer. SendEach is a broadcast's fan-out over many sessions. Its read loop is one goroutine at a time, not always the
 //     same: once nothing is buffered it returns and the server's idle poller (one epoll
 //     instance and one goroutine per Server, Linux) starts a new one when the socket is
 //     readable, so an idle WebSocket has no goroutine either. A connection sending
