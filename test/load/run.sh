@@ -7,7 +7,7 @@
 # socket.io 4.8.4, the product's /chat connect written for Node), on this machine, in one
 # run, and prints absolute numbers and Go/Floor, Go/Node and Product/Node product ratios.
 #
-#   bash test/load/run.sh                    # full size (about 5-8 minutes)
+#   bash test/load/run.sh                    # full size (about 10 minutes)
 #   LOAD_SCALE=0.1 bash test/load/run.sh     # quick run (about 3 minutes)
 #
 # Each server is pinned to one core (LOAD_SERVER_CPU, default 0) with taskset; the load
@@ -38,7 +38,9 @@
 #   pairs    2,000 clients in 1,000 rooms of 2, each sending once a second: p99 (<= 1x), CPU
 # Other knobs: LOAD_SECONDS, LOAD_STEP_SECONDS, LOAD_SETTLE_SECONDS, LOAD_DRAIN_SECONDS,
 # LOAD_CONNECT_CONCURRENCY, LOAD_EQUAL_DELIVERIES, LOAD_MAX_DELIVERIES, LOAD_P99_LIMIT_MS,
-# LOAD_IDLE_SECONDS, LOAD_RELEASE_SECONDS.
+# LOAD_IDLE_SECONDS, LOAD_RELEASE_SECONDS. LOAD_ROUNDS=3 runs each scenario three times,
+# the servers taking turns, and prints medians (this machine's background moves single
+# runs by 15% or more; three rounds take about three times as long).
 # The numbers are printed, never asserted: this is a measurement, not a test.
 set -euo pipefail
 

@@ -8,14 +8,33 @@ import (
 	"time"
 )
 
-// results holds metrics by scenario and server.
-type results map[string]map[string]metrics
+// results holds metrics by scenario and server, one per round.
+type results map[string]map[string][]metrics
 
 func (r results) put(scenario, server string, m metrics) {
 	if r[scenario] == nil {
-		r[scenario] = map[string]metrics{}
+		r[scenario] = map[string][]metrics{}
 	}
-	r[scenario][server] = m
+	r[scenario][server] = append(r[scenario][server], m)
+}
+
+// median returns the median of get over the rounds where it has a value (the mean of
+// the middle two for an even count); false when none has.
+func median(rounds []metrics, get func(m metrics) (float64, bool)) (float64, bool) {
+	var vs []float64
+	for _, m := range rounds {
+		if v, ok := get(m); ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return 0, false
+	}
+	slices.Sort(vs)
+	if n := len(vs); n%2 == 0 {
+		return (vs[n/2-1] + vs[n/2]) / 2, true
+	}
+	return vs[len(vs)/2], true
 }
 
 // row is one line of the report: a metric for each server, the Go/Floor and Go/Node ratios
@@ -74,10 +93,12 @@ func (r results) print(w io.Writer, cfg config) {
 		{"idle", "seconds until within 1.5x (or watch end)", func(m metrics) (float64, bool) { return m.rssAfterWait.Seconds(), m.rssAfter > 0 }, fmtNum, target{}, target{}},
 	}
 	eq := []float64{}
-	for _, ms := range r["fanout"] {
-		for _, e := range ms.equal {
-			if !slices.Contains(eq, e.deliveries) {
-				eq = append(eq, e.deliveries)
+	for _, rounds := range r["fanout"] {
+		for _, ms := range rounds {
+			for _, e := range ms.equal {
+				if !slices.Contains(eq, e.deliveries) {
+					eq = append(eq, e.deliveries)
+				}
 			}
 		}
 	}
@@ -111,8 +132,12 @@ func (r results) print(w io.Writer, cfg config) {
 		row{"pairs", "server CPU (% of one core)", func(m metrics) (float64, bool) { return m.cpuPairsPct, m.p99Pairs > 0 }, fmt1, target{}, target{}},
 		row{"pairs", "server CPU per message", func(m metrics) (float64, bool) { return dur(m.cpuPerPairMsg) }, fmtDur, target{}, target{}},
 	)
-	fmt.Fprintf(w, "\nLoad results (LOAD_SCALE=%g: connect %d, idle %d, fanout %d clients @ equal %v deliveries/s, pairs %d clients; p99 limit %v)\n",
-		cfg.scale, cfg.connects, cfg.idle, cfg.fanoutClients, cfg.equalDeliv, cfg.pairClients, cfg.p99Limit)
+	rounds := ""
+	if cfg.rounds > 1 {
+		rounds = fmt.Sprintf("; medians of %d rounds", cfg.rounds)
+	}
+	fmt.Fprintf(w, "\nLoad results (LOAD_SCALE=%g: connect %d, idle %d, fanout %d clients @ equal %v deliveries/s, pairs %d clients; p99 limit %v%s)\n",
+		cfg.scale, cfg.connects, cfg.idle, cfg.fanoutClients, cfg.equalDeliv, cfg.pairClients, cfg.p99Limit, rounds)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tmetric\tGo\tFloor\tNode\tProduct\tNode product\tGo/Floor\ttarget\tmet\tGo/Node\ttarget\tmet\tProduct/Node product\ttarget\tmet")
 	met, missed := 0, 0
@@ -122,11 +147,13 @@ func (r results) print(w io.Writer, cfg config) {
 			continue
 		}
 		cell := func(srv string) string {
-			if v, ok := rw.get(ms[srv]); ok {
+			if v, ok := median(ms[srv], rw.get); ok {
 				return rw.format(v)
 			}
-			if ms[srv].err != "" {
-				return "error"
+			for _, m := range ms[srv] {
+				if m.err != "" {
+					return "error"
+				}
 			}
 			return "-"
 		}
@@ -134,8 +161,8 @@ func (r results) print(w io.Writer, cfg config) {
 			if !slices.Contains(cfg.servers, srv) || !slices.Contains(cfg.servers, other) {
 				return "-", "" // not asked for in this run: no target to count
 			}
-			gv, gok := rw.get(ms[srv])
-			ov, ook := rw.get(ms[other])
+			gv, gok := median(ms[srv], rw.get)
+			ov, ook := median(ms[other], rw.get)
 			if !gok || !ook || ov <= 0 {
 				if t.ratio != 0 {
 					missed++
@@ -168,12 +195,17 @@ func (r results) print(w io.Writer, cfg config) {
 	tw.Flush()
 	for _, sc := range []string{"connect", "idle", "fanout", "pairs"} {
 		for _, srv := range serverKinds {
-			m := r[sc][srv]
-			if m.err != "" {
-				fmt.Fprintf(w, "  %s/%s error: %s\n", sc, srv, m.err)
-			}
-			if sc == "fanout" && m.stopReason != "" {
-				fmt.Fprintf(w, "  fanout/%s rate search stopped: %s\n", srv, m.stopReason)
+			for i, m := range r[sc][srv] {
+				round := ""
+				if len(r[sc][srv]) > 1 {
+					round = fmt.Sprintf(" (round %d)", i+1)
+				}
+				if m.err != "" {
+					fmt.Fprintf(w, "  %s/%s error%s: %s\n", sc, srv, round, m.err)
+				}
+				if sc == "fanout" && m.stopReason != "" {
+					fmt.Fprintf(w, "  fanout/%s rate search stopped%s: %s\n", srv, round, m.stopReason)
+				}
 			}
 		}
 	}

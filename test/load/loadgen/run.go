@@ -40,6 +40,7 @@ type config struct {
 	idleFor        time.Duration // idle: how long the connections sit idle before RSS is read
 	release        time.Duration // idle: how long RSS is watched after the burst closes
 	p99Limit       time.Duration
+	rounds         int // each scenario runs on every server this many times, servers taking turns; medians are reported
 	connects       int
 	idle           int
 	fanoutClients  int
@@ -140,6 +141,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.maxDeliveriesS, err = num("LOAD_MAX_DELIVERIES", 3e6); err != nil {
 		return c, err
 	}
+	rounds, err := num("LOAD_ROUNDS", 1)
+	if err != nil {
+		return c, err
+	}
+	c.rounds = max(1, int(rounds))
 	p99, err := num("LOAD_P99_LIMIT_MS", 250)
 	if err != nil {
 		return c, err
@@ -202,20 +208,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.scale, cfg.connects, cfg.idle, cfg.fanoutClients, cfg.pairClients, cfg.serverCPU)
 	res := results{}
 	for _, sc := range cfg.scenarios {
-		for _, srv := range cfg.servers {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		// Rounds inside the scenario, servers taking turns: what else runs on the
+		// machine then weighs on every server alike.
+		for round := 1; round <= cfg.rounds; round++ {
+			for _, srv := range cfg.servers {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if !runs(sc, srv) {
+					continue
+				}
+				if cfg.rounds > 1 {
+					logf("%s/%s: round %d of %d", sc, srv, round, cfg.rounds)
+				}
+				r := &runner{cfg: cfg, server: srv, clk: clk, logf: logf}
+				m, err := r.scenario(ctx, sc)
+				if err != nil {
+					logf("%s/%s: %v", sc, srv, err)
+					m.err = err.Error()
+				}
+				res.put(sc, srv, m)
 			}
-			if !runs(sc, srv) {
-				continue
-			}
-			r := &runner{cfg: cfg, server: srv, clk: clk, logf: logf}
-			m, err := r.scenario(ctx, sc)
-			if err != nil {
-				logf("%s/%s: %v", sc, srv, err)
-				m.err = err.Error()
-			}
-			res.put(sc, srv, m)
 		}
 	}
 	res.print(stdout, cfg)
