@@ -8,34 +8,23 @@ import (
 // members is a set of socket ids or room names that keeps its first member inline:
 // most sets of the memory adapter have one (a socket's own room, and the rooms of a
 // socket that joined no other), and a Go map of one entry costs about 190 bytes where
-// this costs 32. Guarded by the lock of the shard that holds it. A nil *members is the
+// this costs 48. Guarded by the lock of the shard that holds it. A nil *members is the
 // empty set for reading.
 type members struct {
 	one  string
 	has  bool                // one is a member
 	more map[string]struct{} // the other members, nil while there are none
-	// cache is a room's resolved sockets (MemoryAdapter.roomSockets), made by the
-	// first broadcast to a room of snapshotMinMembers or more; nil for the rest.
-	cache atomic.Pointer[roomCache]
+	// snap is a room's resolved sockets (MemoryAdapter.roomSockets), made by a
+	// broadcast to a room of snapshotMinMembers or more under the shard's read lock and
+	// dropped by any change of its members, under the write lock: a snapshot is never
+	// older than the members, and holds no socket that left.
+	snap atomic.Pointer[[]*Socket]
 }
 
-// roomCache is the sockets of a large room as the last broadcast to it resolved them.
-// gen moves on every change of the room's members (changed); a snapshot is valid only
-// for the gen it was made at, so one made while the room changed is never used.
-type roomCache struct {
-	gen  atomic.Uint64
-	snap atomic.Pointer[roomSnapshot]
-}
-
-type roomSnapshot struct {
-	gen     uint64
-	sockets []*Socket
-}
-
-// changed invalidates the set's snapshot; the caller holds the shard's write lock.
+// changed drops the set's snapshot; the caller holds the shard's write lock.
 func (m *members) changed() {
-	if c := m.cache.Load(); c != nil {
-		c.gen.Add(1)
+	if m.snap.Load() != nil {
+		m.snap.Store(nil)
 	}
 }
 

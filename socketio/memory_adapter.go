@@ -266,14 +266,8 @@ func (a *MemoryAdapter) roomSockets(room string) ([]*Socket, bool) {
 	if m.len() < snapshotMinMembers {
 		return nil, false
 	}
-	c := m.cache.Load()
-	if c == nil {
-		m.cache.CompareAndSwap(nil, &roomCache{})
-		c = m.cache.Load()
-	}
-	gen := c.gen.Load()
-	if sn := c.snap.Load(); sn != nil && sn.gen == gen {
-		return sn.sockets, true
+	if p := m.snap.Load(); p != nil {
+		return *p, true
 	}
 	// Members change only under the shard's write lock, which the read lock held here
 	// keeps out, so the ids are stable; a socket is registered in the namespace
@@ -284,7 +278,7 @@ func (a *MemoryAdapter) roomSockets(room string) ([]*Socket, bool) {
 		ids = append(ids, id)
 	}
 	socks := a.nsp.lookup(ids)
-	c.snap.Store(&roomSnapshot{gen: gen, sockets: socks})
+	m.snap.Store(&socks)
 	return socks, true
 }
 

@@ -7,8 +7,8 @@ import (
 )
 
 // TestRoomSnapshot: a broadcast to a large room resolves its sockets once and reuses
-// them while the room is unchanged; a join, a leave and a disconnect each make the next
-// broadcast see the change, and the except rooms (the sender's own, another room) are
+// them while the room is unchanged; a join, a leave and a disconnect each drop the
+// snapshot, so the next broadcast sees the change, and the except rooms (the sender's own, another room) are
 // left out as with a small room.
 func TestRoomSnapshot(t *testing.T) {
 	srv, err := NewServer(Config{})
@@ -68,6 +68,11 @@ func TestRoomSnapshot(t *testing.T) {
 		t.Errorf("after a join: %d sockets, late in them: %v", len(got), slices.Contains(got, "late"))
 	}
 	a.Del("s05", "big")
+	// The snapshot goes with the change, not at the next broadcast: a room nobody
+	// broadcasts to again must not keep the sockets that left it.
+	if a.rooms[shardOf("big")].m["big"].snap.Load() != nil {
+		t.Error("a leave kept the room's snapshot")
+	}
 	if got := ids(big); slices.Contains(got, "s05") {
 		t.Error("after a leave: s05 still gets the broadcast")
 	}
