@@ -33,3 +33,7 @@ func writeNonblocking(fd int, b []byte) (int, syscall.Errno) {
 	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 	return int(n), errno
 }
+
+// writeSocket is rawConn.try's write(2) through syscall.RawConn, when directWrites
+// found no descriptor to use.
+func writeSocket(fd uintptr, b []byte) (int, error) { return syscall.Write(int(fd), b) }

@@ -152,7 +152,7 @@ func (r *rawConn) writeDirect(b []byte) (n int, err error) {
 // would block or everything is written, and never asks the poller to wait.
 func (r *rawConn) try(fd uintptr) bool {
 	for len(r.tryBuf) > 0 {
-		n, err := syscall.Write(int(fd), r.tryBuf)
+		n, err := writeSocket(fd, r.tryBuf)
 		if n > 0 {
 			r.tryBuf = r.tryBuf[n:]
 		}
