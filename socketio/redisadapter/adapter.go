@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,20 +32,7 @@ type nspAdapter struct {
 	// be published reports zero sockets for the nodes it was expecting.
 	lastCount atomic.Int64
 
-	mu      sync.Mutex
-	pending map[string]*pending
-}
-
-// pending is a request waiting for other nodes' answers.
-type pending struct {
-	kind     int
-	expected int // answers still awaited (fetch, sockets, rooms)
-	done     chan struct{}
-	sockets  []*socketio.RemoteSocket
-	ids      []string
-	onCount  func(int)
-	onAck    func(string, socketio.Args)
-	replies  []socketio.Args // serverSideEmitWithAck
+	requests *clusterwire.Requests
 }
 
 func newNspAdapter(c *Cluster, n socketio.AdapterHost) *nspAdapter {
@@ -55,7 +41,7 @@ func newNspAdapter(c *Cluster, n socketio.AdapterHost) *nspAdapter {
 		c:             c,
 		nsp:           n,
 		ch:            newChannels(c.cfg.Key, n.Name(), c.uid),
-		pending:       make(map[string]*pending),
+		requests:      clusterwire.NewRequests(c.cfg.RequestsTimeout, ErrUnavailable, ErrTimeout),
 	}
 	a.remoteAckID.Store(parser.MaxID + 1)
 	a.lastCount.Store(1)
@@ -82,7 +68,6 @@ func (a *nspAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opt
 	onCount func(int), onAck func(string, socketio.Args)) error {
 	if !opts.Local {
 		reqID := newID(12)
-		pd := &pending{kind: reqBroadcast, onCount: onCount, onAck: onAck}
 		wo := clusterwire.ToOpts(opts)
 		timeout := a.c.cfg.RequestsTimeout
 		if dl, ok := ctx.Deadline(); ok {
@@ -93,29 +78,10 @@ func (a *nspAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opt
 		if err != nil {
 			return err
 		}
-		a.mu.Lock()
-		a.pending[reqID] = pd
-		a.mu.Unlock()
-		context.AfterFunc(ctx, func() { a.take(reqID) })
 		expected := int(a.lastCount.Load()) - 1
-		a.c.enqueue(a.ch.request, msg, func(error) {
-			if a.take(reqID) != nil {
-				for range expected {
-					onCount(0)
-				}
-			}
-		})
+		a.c.enqueue(a.ch.request, msg, a.requests.Broadcast(ctx, reqID, reqBroadcast, expected, onCount, onAck))
 	}
 	return a.MemoryAdapter.BroadcastWithAck(ctx, p, opts, onCount, onAck)
-}
-
-// take removes and returns pending request id (nil when gone).
-func (a *nspAdapter) take(id string) *pending {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	pd := a.pending[id]
-	delete(a.pending, id)
-	return pd
 }
 
 // ServerCount implements socketio.Adapter with PUBSUB NUMSUB on the request channel.
@@ -141,10 +107,10 @@ func (a *nspAdapter) ServerCount(ctx context.Context) (int, error) {
 // request publishes a request that every other node answers and waits for the answers,
 // ctx and RequestsTimeout permitting. On a timeout the answers so far come with a
 // *socketio.PartialError wrapping ErrTimeout.
-func (a *nspAdapter) request(ctx context.Context, kind int, body map[string]any) (*pending, error) {
+func (a *nspAdapter) request(ctx context.Context, kind int, body map[string]any) (*clusterwire.Request, error) {
 	nodes, _ := a.ServerCount(ctx)
 	if nodes <= 1 {
-		return &pending{kind: kind}, nil
+		return &clusterwire.Request{Kind: kind}, nil
 	}
 	reqID := newID(12)
 	body["uid"], body["requestId"], body["type"] = a.c.uid, reqID, kind
@@ -152,33 +118,15 @@ func (a *nspAdapter) request(ctx context.Context, kind int, body map[string]any)
 	if err != nil {
 		return nil, err
 	}
-	return a.await(ctx, kind, reqID, msg, nodes-1)
+	return a.await(ctx, kind, reqID, msg, nodes)
 }
 
-// await publishes request msg, of id reqID, and waits for expected answers (see
-// request).
-func (a *nspAdapter) await(ctx context.Context, kind int, reqID string, msg []byte, expected int) (*pending, error) {
-	var err error
-	pd := &pending{kind: kind, expected: expected, done: make(chan struct{})}
-	a.mu.Lock()
-	a.pending[reqID] = pd
-	a.mu.Unlock()
-	pubErr := make(chan error, 1)
-	a.c.enqueue(a.ch.request, msg, func(err error) { pubErr <- err })
-	ctx, cancel := context.WithTimeout(ctx, a.c.cfg.RequestsTimeout)
-	defer cancel()
-	select {
-	case <-pd.done:
-		return pd, nil
-	case err = <-pubErr:
-		err = errors.Join(ErrUnavailable, err)
-	case <-ctx.Done():
-		err = ErrTimeout
-	}
-	a.take(reqID)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return pd, &socketio.PartialError{Answered: 1 + expected - pd.expected, Expected: 1 + expected, Err: err}
+// await publishes request msg, of id reqID, and waits for the answers of the other
+// nodes - 1 nodes (see request).
+func (a *nspAdapter) await(ctx context.Context, kind int, reqID string, msg []byte, nodes int) (*clusterwire.Request, error) {
+	return a.requests.Await(ctx, reqID, kind, nodes, func(onErr func(error)) {
+		a.c.enqueue(a.ch.request, msg, onErr)
+	})
 }
 
 // FetchSockets implements socketio.Adapter: the local sockets plus those the other
@@ -192,7 +140,7 @@ func (a *nspAdapter) FetchSockets(ctx context.Context, opts socketio.BroadcastOp
 	if pd == nil {
 		return local, err
 	}
-	return append(local, pd.sockets...), err
+	return append(local, pd.Sockets...), err
 }
 
 // Sockets implements socketio.Adapter across nodes (the SOCKETS request).
@@ -209,7 +157,7 @@ func (a *nspAdapter) Sockets(ctx context.Context, rooms []string) ([]string, err
 	for _, id := range local {
 		seen[id] = struct{}{}
 	}
-	for _, id := range pd.ids {
+	for _, id := range pd.IDs {
 		if _, dup := seen[id]; !dup {
 			seen[id] = struct{}{}
 			local = append(local, id)
@@ -277,10 +225,8 @@ func (a *nspAdapter) ServerSideEmitWithAck(ctx context.Context, event string, ar
 	if err != nil {
 		return nil, err
 	}
-	pd, err := a.await(ctx, reqServerSideEmit, reqID, msg, nodes-1)
-	a.mu.Lock()
-	replies := append([]socketio.Args{}, pd.replies...)
-	a.mu.Unlock()
+	pd, err := a.await(ctx, reqServerSideEmit, reqID, msg, nodes)
+	replies := append([]socketio.Args{}, pd.Replies...)
 	if errors.Is(err, ErrTimeout) {
 		err = fmt.Errorf("%w: %d of %d nodes answered: %w", socketio.ErrAckTimeout, len(replies), nodes-1, err)
 	}
@@ -291,22 +237,8 @@ func (a *nspAdapter) ServerSideEmitWithAck(ctx context.Context, event string, ar
 // waiting requests end.
 func (a *nspAdapter) Close() error {
 	a.c.remove(a)
-	a.failPending()
+	a.requests.FailAll()
 	return a.MemoryAdapter.Close()
-}
-
-// failPending ends every waiting request: fetches return what they have, broadcasts
-// with acks stop counting on other nodes.
-func (a *nspAdapter) failPending() {
-	a.mu.Lock()
-	ps := a.pending
-	a.pending = make(map[string]*pending)
-	a.mu.Unlock()
-	for _, pd := range ps {
-		if pd.done != nil {
-			close(pd.done)
-		}
-	}
 }
 
 // onBroadcast delivers a broadcast from another node (or an emitter) locally.
@@ -487,60 +419,42 @@ func (a *nspAdapter) onResponse(b []byte) error {
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	pd := a.pending[r.RequestID]
-	a.mu.Unlock()
+	pd := a.requests.Get(r.RequestID)
 	if pd == nil {
 		return nil
 	}
 	switch {
-	case r.Type == resBroadcastCount && pd.kind == reqBroadcast:
-		pd.onCount(r.ClientCount)
-	case r.Type == resBroadcastAck && pd.kind == reqBroadcast:
+	case r.Type == resBroadcastCount && pd.Kind == reqBroadcast:
+		pd.OnCount(r.ClientCount)
+	case r.Type == resBroadcastAck && pd.Kind == reqBroadcast:
 		args, err := r.ackArgs()
 		if err != nil {
 			return err
 		}
-		pd.onAck("", args)
-	case pd.kind == reqRemoteFetch:
+		pd.OnAck("", args)
+	case pd.Kind == reqRemoteFetch:
 		var socks []clusterwire.Socket
 		if err := json.Unmarshal(r.Sockets, &socks); err != nil {
 			return err
 		}
-		a.answer(r.RequestID, pd, func() {
+		a.requests.Answer(r.RequestID, pd, func() {
 			for i := range socks {
 				w := &socks[i]
-				pd.sockets = append(pd.sockets, w.Remote(a.nsp))
+				pd.Sockets = append(pd.Sockets, w.Remote(a.nsp))
 			}
 		})
-	case pd.kind == reqServerSideEmit:
+	case pd.Kind == reqServerSideEmit:
 		args, err := r.valueArgs(r.Data, r.MsgData)
 		if err != nil {
 			return err
 		}
-		a.answer(r.RequestID, pd, func() { pd.replies = append(pd.replies, args) })
-	case pd.kind == reqSockets:
+		a.requests.Answer(r.RequestID, pd, func() { pd.Replies = append(pd.Replies, args) })
+	case pd.Kind == reqSockets:
 		var ids []string
 		if err := json.Unmarshal(r.Sockets, &ids); err != nil {
 			return err
 		}
-		a.answer(r.RequestID, pd, func() { pd.ids = append(pd.ids, ids...) })
+		a.requests.Answer(r.RequestID, pd, func() { pd.IDs = append(pd.IDs, ids...) })
 	}
 	return nil
-}
-
-// answer adds one node's answer under the lock, and completes the request when it was
-// the last awaited.
-func (a *nspAdapter) answer(id string, pd *pending, add func()) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.pending[id] != pd {
-		return
-	}
-	add()
-	pd.expected--
-	if pd.expected == 0 {
-		delete(a.pending, id)
-		close(pd.done)
-	}
 }

@@ -199,7 +199,7 @@ func (c *Cluster) Close() error {
 	err := c.ps.Close()
 	c.wg.Wait()
 	for _, a := range adapters {
-		a.failPending()
+		a.requests.FailAll()
 	}
 	return err
 }

@@ -1,5 +1,6 @@
-// Package clusterwire holds what the cluster adapters share on the wire: sockets as
-// socket.io's fetchSockets answers describe them, and broadcast options.
+// Package clusterwire holds what the cluster adapters share: on the wire, sockets as
+// socket.io's fetchSockets answers describe them and broadcast options; on each node,
+// the table of its requests that wait for the other nodes' answers (Requests).
 package clusterwire
 
 import (

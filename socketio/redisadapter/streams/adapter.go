@@ -3,7 +3,6 @@ package streams
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -27,20 +26,11 @@ type nspAdapter struct {
 	remoteAckID atomic.Int64
 	lastCount   atomic.Int64
 
-	mu      sync.Mutex
-	pending map[string]*pending
-	live    map[string]string // socket id → pid of the live sessions written
-	dirty   map[string]struct{}
-}
+	requests *clusterwire.Requests
 
-type pending struct {
-	kind     int
-	expected int
-	done     chan struct{}
-	sockets  []*socketio.RemoteSocket
-	replies  []socketio.Args
-	onCount  func(int)
-	onAck    func(string, socketio.Args)
+	mu    sync.Mutex
+	live  map[string]string // socket id → pid of the live sessions written
+	dirty map[string]struct{}
 }
 
 func newNspAdapter(c *Cluster, n socketio.AdapterHost) *nspAdapter {
@@ -50,7 +40,7 @@ func newNspAdapter(c *Cluster, n socketio.AdapterHost) *nspAdapter {
 		nsp:           n,
 		channel:       c.cfg.ChannelPrefix + "#" + n.Name() + "#",
 		ownChannel:    c.cfg.ChannelPrefix + "#" + n.Name() + "#" + c.uid + "#",
-		pending:       make(map[string]*pending),
+		requests:      clusterwire.NewRequests(c.cfg.RequestsTimeout, ErrUnavailable, ErrTimeout),
 		live:          make(map[string]string),
 		dirty:         make(map[string]struct{}),
 	}
@@ -129,28 +119,11 @@ func (a *nspAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opt
 			RequestID string           `json:"requestId"`
 			Opts      clusterwire.Opts `json:"opts"`
 		}{packetJSON(&cp), reqID, wo})
-		a.mu.Lock()
-		a.pending[reqID] = &pending{kind: typeBroadcast, onCount: onCount, onAck: onAck}
-		a.mu.Unlock()
-		context.AfterFunc(ctx, func() { a.take(reqID) })
 		expected := int(a.lastCount.Load()) - 1
-		a.publish(a.channel, typeBroadcast, data, p.Attachments, func(error) {
-			if a.take(reqID) != nil {
-				for range expected {
-					onCount(0)
-				}
-			}
-		})
+		a.publish(a.channel, typeBroadcast, data, p.Attachments,
+			a.requests.Broadcast(ctx, reqID, typeBroadcast, expected, onCount, onAck))
 	}
 	return a.MemoryAdapter.BroadcastWithAck(ctx, p, opts, onCount, onAck)
-}
-
-func (a *nspAdapter) take(id string) *pending {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	pd := a.pending[id]
-	delete(a.pending, id)
-	return pd
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the namespace's request
@@ -170,33 +143,12 @@ func (a *nspAdapter) ServerCount(ctx context.Context) (int, error) {
 // request publishes a request every other node answers and waits for the answers,
 // ctx and RequestsTimeout permitting; on a timeout the answers so far come with an
 // error wrapping ErrTimeout that says how many nodes answered.
-func (a *nspAdapter) request(ctx context.Context, typ int, fill func(reqID string) []byte, atts [][]byte) (*pending, error) {
+func (a *nspAdapter) request(ctx context.Context, typ int, fill func(reqID string) []byte, atts [][]byte) (*clusterwire.Request, error) {
 	nodes, _ := a.ServerCount(ctx)
-	pd := &pending{kind: typ, expected: nodes - 1, done: make(chan struct{})}
-	if nodes <= 1 {
-		return pd, nil
-	}
 	reqID := newID()
-	a.mu.Lock()
-	a.pending[reqID] = pd
-	a.mu.Unlock()
-	pubErr := make(chan error, 1)
-	a.publish(a.channel, typ, fill(reqID), atts, func(err error) { pubErr <- err })
-	ctx, cancel := context.WithTimeout(ctx, a.c.cfg.RequestsTimeout)
-	defer cancel()
-	var err error
-	select {
-	case <-pd.done:
-		return pd, nil
-	case err = <-pubErr:
-		err = errors.Join(ErrUnavailable, err)
-	case <-ctx.Done():
-		err = ErrTimeout
-	}
-	a.take(reqID)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return pd, &socketio.PartialError{Answered: nodes - pd.expected, Expected: nodes, Err: err}
+	return a.requests.Await(ctx, reqID, typ, nodes, func(onErr func(error)) {
+		a.publish(a.channel, typ, fill(reqID), atts, onErr)
+	})
 }
 
 // FetchSockets implements socketio.Adapter: the local sockets plus those the other
@@ -216,7 +168,7 @@ func (a *nspAdapter) FetchSockets(ctx context.Context, opts socketio.BroadcastOp
 	}, nil)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append(local, pd.sockets...), err
+	return append(local, pd.Sockets...), err
 }
 
 // Sockets implements socketio.Adapter across nodes (through fetchSockets, as Node's
@@ -295,28 +247,14 @@ func (a *nspAdapter) ServerSideEmitWithAck(ctx context.Context, event string, ar
 	pd, err := a.request(ctx, typeServerSideEmit, func(reqID string) []byte {
 		return sseData(event, args, reqID)
 	}, args.Attachments())
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]socketio.Args{}, pd.replies...), err
+	return append([]socketio.Args{}, pd.Replies...), err
 }
 
 // Close implements socketio.Adapter.
 func (a *nspAdapter) Close() error {
 	a.c.remove(a)
-	a.failPending()
+	a.requests.FailAll()
 	return a.MemoryAdapter.Close()
-}
-
-func (a *nspAdapter) failPending() {
-	a.mu.Lock()
-	ps := a.pending
-	a.pending = make(map[string]*pending)
-	a.mu.Unlock()
-	for _, pd := range ps {
-		if pd.done != nil {
-			close(pd.done)
-		}
-	}
 }
 
 // onEntry handles a stream entry, in stream order.
@@ -443,48 +381,32 @@ func (a *nspAdapter) onBroadcastRequest(m *message, b *body, reply string) error
 }
 
 func (a *nspAdapter) onResponse(m *message, b *body) error {
-	a.mu.Lock()
-	pd := a.pending[b.RequestID]
-	a.mu.Unlock()
+	pd := a.requests.Get(b.RequestID)
 	if pd == nil {
 		return nil
 	}
 	switch {
-	case m.Type == typeBroadcastCount && pd.kind == typeBroadcast:
-		pd.onCount(b.ClientCount)
-	case m.Type == typeBroadcastAck && pd.kind == typeBroadcast:
+	case m.Type == typeBroadcastCount && pd.Kind == typeBroadcast:
+		pd.OnCount(b.ClientCount)
+	case m.Type == typeBroadcastAck && pd.Kind == typeBroadcast:
 		args, err := valueArgs(b.Packet, m.atts)
 		if err != nil {
 			return err
 		}
-		pd.onAck("", args)
-	case m.Type == typeFetchResponse && pd.kind == typeFetchSockets:
-		a.answer(b.RequestID, pd, func() {
+		pd.OnAck("", args)
+	case m.Type == typeFetchResponse && pd.Kind == typeFetchSockets:
+		a.requests.Answer(b.RequestID, pd, func() {
 			for i := range b.Sockets {
 				w := &b.Sockets[i]
-				pd.sockets = append(pd.sockets, w.Remote(a.nsp))
+				pd.Sockets = append(pd.Sockets, w.Remote(a.nsp))
 			}
 		})
-	case m.Type == typeServerSideResp && pd.kind == typeServerSideEmit:
+	case m.Type == typeServerSideResp && pd.Kind == typeServerSideEmit:
 		args, err := valueArgs(b.Packet, m.atts)
 		if err != nil {
 			return err
 		}
-		a.answer(b.RequestID, pd, func() { pd.replies = append(pd.replies, args) })
+		a.requests.Answer(b.RequestID, pd, func() { pd.Replies = append(pd.Replies, args) })
 	}
 	return nil
-}
-
-func (a *nspAdapter) answer(id string, pd *pending, add func()) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.pending[id] != pd {
-		return
-	}
-	add()
-	pd.expected--
-	if pd.expected == 0 {
-		delete(a.pending, id)
-		close(pd.done)
-	}
 }
