@@ -17,18 +17,20 @@
 //     Close from any of these callbacks.
 //   - Session.Send never blocks on the network. On a WebSocket whose queue is empty and
 //     whose writer is idle it writes the frame at once, one non-blocking write(2) (as
-//     Node's uv_try_write); otherwise, and for what the socket does not take, it appends
-//     to the session's queue, bounded by Config.MaxWriteQueueBytes (past it the session
-//     closes with ReasonSlowConsumer and Send returns ErrQueueFull). No session lock is
-//     held while writing to the network. A polling queue is written by the next GET; a
-//     WebSocket queue by a flusher goroutine that exists only while the queue is
-//     non-empty (several frames go out in one writev), so an idle WebSocket has no
-//     writer. SendEach is a broadcast's fan-out over many sessions. Its read loop is one goroutine at a time, not always the
+//     Node's uv_try_write; on Linux, macOS and the BSDs; elsewhere every frame is queued);
+//     otherwise, and for what the socket does not take, it appends to the session's
+//     queue, bounded by Config.MaxWriteQueueBytes (past it the session closes with
+//     ReasonSlowConsumer and Send returns ErrQueueFull). No session lock is held while
+//     writing to the network. A polling queue is written by the next GET; a WebSocket
+//     queue by a flusher goroutine that exists only while the queue is non-empty
+//     (several frames go out in one writev), so an idle WebSocket has no writer.
+//     SendEach is a broadcast's fan-out over many sessions.
+//   - A WebSocket's read loop is one goroutine at a time, not always the
 //     same: once nothing is buffered it returns and the server's idle poller (one epoll
 //     instance and one goroutine per Server, Linux) starts a new one when the socket is
 //     readable, so an idle WebSocket has no goroutine either. A connection sending
 //     messages less than a second apart waits on a small goroutine instead (parkWS,
-//     quicker to wake) until it has been quiet for 2 s. On the BSDs parkWS is the only
+//     quicker to wake) until it has been quiet for 2 s. On macOS and the BSDs parkWS is the only
 //     way; elsewhere the loop just blocks.
 //   - A Frame is immutable and may be sent to any number of sessions; it encodes its
 //     WebSocket form once (a prepared message per encoding) for all recipients.
