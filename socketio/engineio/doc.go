@@ -25,13 +25,13 @@
 //     queue by a flusher goroutine that exists only while the queue is non-empty
 //     (several frames go out in one writev), so an idle WebSocket has no writer.
 //     SendEach is a broadcast's fan-out over many sessions.
-//   - A WebSocket's read loop is one goroutine at a time, not always the
-//     same: once nothing is buffered it returns and the server's idle poller (one epoll
-//     instance and one goroutine per Server, Linux) starts a new one when the socket is
+//   - A WebSocket's read loop is one goroutine at a time, not always the same: once
+//     nothing is buffered it returns and the server's idle poller (one epoll instance
+//     and one goroutine per Server, Linux) starts a new one when the socket is
 //     readable, so an idle WebSocket has no goroutine either. A connection sending
 //     messages less than a second apart waits on a small goroutine instead (parkWS,
-//     quicker to wake) until it has been quiet for 2 s. On macOS and the BSDs parkWS is the only
-//     way; elsewhere the loop just blocks.
+//     quicker to wake) until it has been quiet for 2 s. On macOS and the BSDs parkWS
+//     is the only way; elsewhere the loop just blocks.
 //   - A Frame is immutable and may be sent to any number of sessions; it encodes its
 //     WebSocket form once (a prepared message per encoding) for all recipients.
 //   - Each session has one timer (heartbeat, or the close/linger deadline).
