@@ -121,8 +121,8 @@ func (a *nspAdapter) request(ctx context.Context, kind int, body map[string]any)
 	return a.await(ctx, kind, reqID, msg, nodes)
 }
 
-// await publishes request msg, of id reqID, and waits for the answers of the other
-// nodes - 1 nodes (see request).
+// await publishes request msg, of id reqID, and waits for an answer from each of the
+// other nodes (nodes counts this one too; see request).
 func (a *nspAdapter) await(ctx context.Context, kind int, reqID string, msg []byte, nodes int) (*clusterwire.Request, error) {
 	return a.requests.Await(ctx, reqID, kind, nodes, func(onErr func(error)) {
 		a.c.enqueue(a.ch.request, msg, onErr)

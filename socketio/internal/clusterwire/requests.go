@@ -78,9 +78,9 @@ func (t *Requests) Broadcast(ctx context.Context, id string, kind, expected int,
 	}
 }
 
-// Await registers a request of kind under id that each of the other nodes - 1 nodes
-// answers, calls publish with the callback for a failed publish, and waits for every
-// answer, ctx and the table's wait permitting. When an answer is missing the answers so
+// Await registers a request of kind under id that each other node answers (nodes
+// counts this one too), calls publish with the callback for a failed publish, and
+// waits for every answer, ctx and the table's wait permitting. When an answer is missing the answers so
 // far come with a *socketio.PartialError (how many of the nodes answered, this one
 // included) wrapping the table's timeout error, or its unavailable error when the
 // publish failed. With one node there is nobody to ask: nothing is published.
