@@ -3,11 +3,8 @@
 package cluster
 
 import (
-	"fmt"
 	"os"
 	"testing"
-
-	"go.uber.org/goleak"
 
 	"rtserver/test/harness"
 )
@@ -16,22 +13,7 @@ import (
 var serverBin string
 
 func TestMain(m *testing.M) {
-	bin, remove, err := harness.BuildServerTemp()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	serverBin = bin
-	code := m.Run()
-	figures.Print(os.Stdout, "cluster figures")
-	remove()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(harness.Main(m, &serverBin, func() { figures.Print(os.Stdout, "cluster figures") }, true))
 }
 
 // figures are the suite's measurements, printed by TestMain.

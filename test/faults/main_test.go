@@ -63,16 +63,9 @@ func currentScale() scale {
 }
 
 func TestMain(m *testing.M) {
-	bin, remove, err := harness.BuildServerTemp()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	serverBin = bin
-	code := m.Run()
-	figures.Print(os.Stdout, "fault figures (FAULTS_SCALE="+currentScale().Name+")")
-	remove()
-	os.Exit(code)
+	os.Exit(harness.Main(m, &serverBin, func() {
+		figures.Print(os.Stdout, "fault figures (FAULTS_SCALE="+currentScale().Name+")")
+	}, false))
 }
 
 // figures are the suite's measurements, printed by TestMain.

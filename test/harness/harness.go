@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // RepoRoot returns the module root (the directory of go.mod).
@@ -68,19 +70,32 @@ func BuildServer(dir string) (string, error) {
 	return bin, nil
 }
 
-// BuildServerTemp compiles ./cmd/server into a new temp dir, for a TestMain
-// that builds once for its package; remove deletes the dir.
-func BuildServerTemp() (bin string, remove func(), err error) {
+// Main is the TestMain of a suite that builds cmd/server once: it builds it into a
+// temp dir and stores its path in *bin, runs the tests, calls after (nil: nothing;
+// a suite prints its figures there), checks for leaked goroutines when leaks is set
+// and the tests passed, and removes the build. It returns the code for os.Exit.
+func Main(m *testing.M, bin *string, after func(), leaks bool) int {
 	dir, err := os.MkdirTemp("", "rtserver-bin-")
 	if err != nil {
-		return "", nil, err
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	remove = func() { os.RemoveAll(dir) }
-	if bin, err = BuildServer(dir); err != nil {
-		remove()
-		return "", nil, err
+	defer os.RemoveAll(dir)
+	if *bin, err = BuildServer(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	return bin, remove, nil
+	code := m.Run()
+	if after != nil {
+		after()
+	}
+	if code == 0 && leaks {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	return code
 }
 
 // CheckSecretsAbsent fails the test for every line of the file at path
