@@ -164,7 +164,9 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(100 * time.Millisecond) // flushers exit
-		b.ReportMetric(float64(memInUse()-before)/n, "B/conn")
+		// Signed: the previous round's server may still be freeing as this one is measured,
+		// and an unsigned difference then read as 9e18 bytes per connection.
+		b.ReportMetric(float64(int64(memInUse())-int64(before))/n, "B/conn")
 		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
 		for _, c := range conns {
 			c.Close()
